@@ -34,6 +34,8 @@ export const ERROR_CODES = {
   INVALID_STEP_CONFIG: { status: 422, meaning: 'A step config is malformed (unknown key, bad retries or timeout).' },
   WORKFLOW_CODE_MISSING: { status: 409, meaning: 'No worker has loaded the code of this workflow version.' },
   LEASE_LOST: { status: 409, meaning: 'The worker no longer holds the lease on the instance it was running.' },
+  ATTEMPT_INTERRUPTED: { status: 500, meaning: 'A step attempt was cut short by a worker crash or a lost lease; it counts as a failed attempt.' },
+  WORKFLOW_FATAL: { status: 500, meaning: 'The workflow broke a rule of the engine (e.g. an invalid step config) and was stopped without retries.' },
 
   // Runtime and integrations
   LLM_NOT_CONFIGURED: { status: 400, meaning: 'No language model is configured for this run.' },
