@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   INVALID_DURATION: { status: 400, meaning: 'A duration is not milliseconds or "<n> <unit>".' },
   INVALID_ID: { status: 400, meaning: 'An id or name does not match its allowed pattern or length.' },
   PAYLOAD_TOO_LARGE: { status: 413, meaning: 'A body, parameter, event payload or step output is over its size limit.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: 'The request body has a Content-Type the route does not accept.' },
   UNAUTHENTICATED: { status: 403, meaning: 'No API key was sent, or it is not a valid key.' },
   FORBIDDEN: { status: 403, meaning: 'The key is valid but may not do this.' },
   NOT_FOUND: { status: 404, meaning: 'No such resource in this organization.' },
@@ -20,6 +21,7 @@ export const ERROR_CODES = {
   ALREADY_EXISTS: { status: 409, meaning: 'A resource with that id or name already exists.' },
   INVALID_TRANSITION: { status: 409, meaning: 'The resource is in a state that does not allow this operation.' },
   CONFLICT: { status: 409, meaning: 'The request conflicts with the current state (e.g. a session in use).' },
+  IDEMPOTENCY_KEY_REUSED: { status: 409, meaning: 'The Idempotency-Key was used with a different body, or its first request is still running.' },
   RATE_LIMITED: { status: 429, meaning: 'Too many requests; retry after the indicated delay.' },
   UNSUPPORTED_ENGINE: { status: 400, meaning: 'The requested run engine is not supported yet.' },
 
@@ -48,6 +50,7 @@ export const ERROR_CODES = {
   TIMEOUT: { status: 504, meaning: 'The operation did not finish in time.' },
   STORE_UNAVAILABLE: { status: 503, meaning: 'The database cannot be reached.' },
   UNAVAILABLE: { status: 503, meaning: 'The service is starting, stopping or overloaded.' },
+  INVALID_CONFIG: { status: 500, meaning: 'The server configuration is invalid (an env var, a flag, or the master key file).' },
   INTERNAL: { status: 500, meaning: 'An unexpected error; the log has details.' },
 } as const satisfies Record<string, { status: number; meaning: string }>;
 
