@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   IDEMPOTENCY_KEY_REUSED: { status: 409, meaning: 'The Idempotency-Key was used with a different body, or its first request is still running.' },
   RATE_LIMITED: { status: 429, meaning: 'Too many requests; retry after the indicated delay.' },
   UNSUPPORTED_ENGINE: { status: 400, meaning: 'The requested run engine is not supported yet.' },
+  TEMPLATE_ERROR: { status: 422, meaning: 'A Jinja template could not be parsed or rendered (syntax, an undefined variable in strict mode, misuse of | json).' },
+  UNSUPPORTED_BLOCK: { status: 422, meaning: 'The block type parses, but Petrel cannot run it yet.' },
 
   // Workflow and step failures (recorded on instances; 4xx/5xx only when surfaced by an API call)
   NON_RETRYABLE: { status: 422, meaning: 'A step threw NonRetryableError; no further attempts were made.' },
