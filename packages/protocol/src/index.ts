@@ -154,3 +154,57 @@ export type {
   TaskListStep,
   TaskListWorkflow,
 } from './skyvern/workflow-definition.ts';
+export { ErrorResponseSchema, ValidationIssueSchema, ValidationErrorResponseSchema } from './skyvern/error-schemas.ts';
+export type { ErrorResponse, ValidationIssue, ValidationErrorResponse } from './skyvern/error-schemas.ts';
+export { MAX_PAGE_SIZE, PageQuerySchema } from './skyvern/pagination.ts';
+export type { PageQuery } from './skyvern/pagination.ts';
+export {
+  CREDENTIAL_TYPES,
+  TOTP_TYPES,
+  CREDENTIAL_VAULT_TYPES,
+  OTP_TYPES,
+  isTotpSecret,
+  PasswordCredentialSchema,
+  CreditCardBillingAddressSchema,
+  CreditCardCredentialSchema,
+  SecretCredentialSchema,
+  CreateCredentialRequestSchema,
+  PasswordCredentialResponseSchema,
+  CreditCardCredentialResponseSchema,
+  SecretCredentialResponseSchema,
+  CredentialResponseSchema,
+  ListCredentialsQuerySchema,
+  CredentialIdParamSchema,
+  TotpCodeCreateSchema,
+  TotpCodeSchema,
+} from './skyvern/credential-schemas.ts';
+export type {
+  CredentialType,
+  TotpType,
+  CredentialVaultType,
+  OtpType,
+  PasswordCredential,
+  CreditCardCredential,
+  SecretCredential,
+  CreateCredentialRequest,
+  CredentialResponse,
+  ListCredentialsQuery,
+  TotpCodeCreate,
+  TotpCode,
+} from './skyvern/credential-schemas.ts';
+export {
+  ApiKeySchema,
+  CreatedApiKeySchema,
+  CreateApiKeyRequestSchema,
+  ListApiKeysQuerySchema,
+  ApiKeyIdParamSchema,
+} from './skyvern/api-key-schemas.ts';
+export type { ApiKey, CreatedApiKey, CreateApiKeyRequest } from './skyvern/api-key-schemas.ts';
+export {
+  WEBHOOK_HEADERS,
+  WEBHOOK_SIGNATURE_VERSION,
+  WebhookSecretSchema,
+  RotateWebhookSecretRequestSchema,
+  WebhookDeliverySchema,
+} from './skyvern/webhook-schemas.ts';
+export type { WebhookSecret, WebhookDelivery } from './skyvern/webhook-schemas.ts';
