@@ -34,7 +34,9 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .btn.link,button.link{background:none;border:none;color:#d9dce6;padding:0;text-decoration:underline}
 label{display:block;font-weight:600;font-size:14px;margin:0 0 4px}
 input,select,textarea{font:inherit;padding:8px 10px;border:1px solid #c9c5bd;border-radius:7px;background:#fff;width:100%;max-width:420px}
-input[type=checkbox],input[type=radio]{width:auto}
+input[type=checkbox],input[type=radio]{width:auto;min-height:0}
+input,select{min-height:40px}
+.sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 textarea{min-height:90px}
 .field{margin-bottom:14px}
 .inline{display:flex;gap:12px;align-items:flex-end;flex-wrap:wrap}
@@ -63,11 +65,11 @@ dl.facts dt{color:var(--muted)}dl.facts dd{margin:0}
 .dropdown [role=combobox]{display:flex;justify-content:space-between;align-items:center;width:100%;background:#fff;color:var(--ink);border:1px solid #c9c5bd;text-align:left}
 .dropdown [role=listbox]{position:absolute;left:0;right:0;top:calc(100% + 4px);background:#fff;border:1px solid #c9c5bd;border-radius:7px;margin:0;padding:4px;list-style:none;z-index:10;box-shadow:0 8px 20px rgba(0,0,0,.1)}
 .dropdown [role=option]{padding:7px 10px;border-radius:5px;cursor:pointer}
-.dropdown [role=option]:hover,.dropdown [role=option][aria-selected=true]{background:#f3ede7}
+.dropdown [role=option]:hover,.dropdown [role=option].active,.dropdown [role=option][aria-selected=true]{background:#f3ede7}
 .editor{min-height:90px;max-width:420px;border:1px solid #c9c5bd;border-radius:7px;padding:8px 10px;background:#fff}
-.jobs{display:grid;gap:12px}
+.jobs{display:grid;gap:12px}.jobs .card{margin:0}
 .job-card h3{margin:0 0 4px;font-size:17px}
-iframe{border:1px solid var(--line);border-radius:8px;background:#fff;width:100%;max-width:520px;height:230px}
+iframe{border:1px solid var(--line);border-radius:8px;background:#fff;width:100%;max-width:520px;height:300px}
 footer.site{border-top:1px solid var(--line);color:var(--muted);font-size:13px}
 footer.site .bar{max-width:1120px;margin:0 auto;padding:16px 20px 90px;display:flex;gap:16px;flex-wrap:wrap}
 `;

@@ -6,6 +6,10 @@ import { html } from './html.ts';
 import { currentUser, notFoundPage, renderPage } from './routes/route-helpers.ts';
 import { registerAuthRoutes } from './routes/auth-routes.ts';
 import { registerOrderRoutes } from './routes/order-routes.ts';
+import { registerAccountRoutes } from './routes/account-routes.ts';
+import { registerJobRoutes } from './routes/job-routes.ts';
+import { registerReportRoutes } from './routes/report-routes.ts';
+import { registerCrossOriginRoutes, registerPlaygroundRoutes } from './routes/playground-routes.ts';
 
 function registerInfoRoutes(app: Hono, state: PortalState): void {
   app.get('/', (c) => {
@@ -49,6 +53,10 @@ export function createPortalApp(state: PortalState): Hono {
   registerInfoRoutes(app, state);
   registerAuthRoutes(app, state);
   registerOrderRoutes(app, state);
+  registerAccountRoutes(app, state);
+  registerJobRoutes(app, state);
+  registerReportRoutes(app, state);
+  registerPlaygroundRoutes(app, state);
   app.notFound((c) => notFoundPage(c, state, 'This page does not exist.'));
   // A fixture shows its own failures: the message helps whoever is debugging a test.
   app.onError((error, c) => c.html(html`<!doctype html><title>Server error</title><h1>Something went wrong</h1><pre>${error.message}</pre>`.value, 500));
@@ -56,8 +64,9 @@ export function createPortalApp(state: PortalState): Hono {
 }
 
 /** The second origin: only the embeddable widget pages. */
-export function createCrossOriginApp(_state: PortalState): Hono {
+export function createCrossOriginApp(state: PortalState): Hono {
   const app = new Hono();
   app.get('/', (c) => c.text('Ember Pay embeds'));
+  registerCrossOriginRoutes(app, state);
   return app;
 }

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { PortalSettings } from './portal-options.ts';
 import type { PortalData, PortalUser } from './portal-data.ts';
-import type { PortalSubmissions } from './submissions.ts';
+import type { AccountFields, PortalSubmissions, UploadRecord } from './submissions.ts';
 import { createSubmissions } from './submissions.ts';
 
 /** The session cookie's name. */
@@ -22,8 +22,10 @@ export type PortalState = {
   sessions: Map<string, Session>;
   /** Filled in once the second server listens. */
   crossOriginUrl: string;
+  /** Saved account settings and documents per user email. */
+  profiles: Map<string, { fields: AccountFields; certificate?: UploadRecord; documents: UploadRecord[] }>;
   report: { loads: number; firstLoadAt: number | undefined };
-  counters: { applications: number; payments: number };
+  counters: { applications: number; payments: number; feedback: number };
   /** Aborted by `close()`, ending pending slow responses. */
   signal: AbortSignal;
 };
@@ -35,9 +37,10 @@ export function createPortalState(settings: PortalSettings, data: PortalData, si
     data,
     submissions: createSubmissions(),
     sessions: new Map(),
+    profiles: new Map(),
     crossOriginUrl: '',
     report: { loads: 0, firstLoadAt: undefined },
-    counters: { applications: 0, payments: 0 },
+    counters: { applications: 0, payments: 0, feedback: 0 },
     signal,
   };
 }

@@ -32,7 +32,7 @@ function ordersTable(orders: readonly Order[], testId: string): SafeHtml {
       <td><a href="/orders/${o.id}">${o.id}</a></td><td><time datetime="${o.date}">${o.date}</time></td>
       <td>${statusBadge(o.status)}</td><td class="num">${o.items.length}</td><td class="num">${formatMoney(o.total)}</td></tr>`,
   );
-  return html`<table data-testid="${testId}"><caption class="muted" style="text-align:left;padding:0 0 8px">Orders</caption>
+  return html`<table data-testid="${testId}"><caption class="sr-only">Orders</caption>
     <thead><tr><th scope="col">Order</th><th scope="col">Date</th><th scope="col">Status</th><th scope="col" class="num">Items</th><th scope="col" class="num">Total</th></tr></thead>
     <tbody>${rows.length > 0 ? rows : html`<tr><td colspan="5" class="muted">No orders match these filters.</td></tr>`}</tbody></table>`;
 }
