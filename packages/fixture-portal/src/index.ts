@@ -16,5 +16,6 @@ export type {
 } from './submissions.ts';
 export { totpCode } from './totp.ts';
 export { filterOrders } from './routes/order-routes.ts';
+export { searchJobs } from './routes/job-routes.ts';
 export type { OrderFilter } from './routes/order-routes.ts';
 export { LOGIN_FAILED_MESSAGE, ACCOUNT_LOCKED_MESSAGE, INVALID_CODE_MESSAGE } from './routes/auth-routes.ts';
