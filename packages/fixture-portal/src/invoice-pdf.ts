@@ -1,7 +1,7 @@
 // Invoice PDFs generated with pdf-lib. Text is drawn with a standard font so any PDF text parser can
 // extract the invoice id, order id, date and total; document dates come from the order, so the same
-// order always yields the same bytes.
-import { PDFDocument, StandardFonts, rgb } from 'pdf-lib';
+// order always yields the same bytes. pdf-lib is loaded on the first invoice, which keeps it out of
+// the portal's start-up time.
 import type { Order } from './portal-data.ts';
 
 /** `$1,234.56`. */
@@ -16,6 +16,7 @@ export function invoiceFileName(order: Order): string {
 
 /** Renders the invoice of an order as PDF bytes. */
 export async function createInvoicePdf(order: Order, company: string): Promise<Uint8Array> {
+  const { PDFDocument, StandardFonts, rgb } = await import('pdf-lib');
   const doc = await PDFDocument.create();
   const when = new Date(`${order.date}T12:00:00.000Z`);
   doc.setTitle(`Invoice ${order.invoiceId}`);

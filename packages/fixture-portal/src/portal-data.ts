@@ -283,7 +283,7 @@ function createReports(random: Random): Report[] {
     return {
       id: `RPT-2026-${String(m + 1).padStart(2, '0')}`,
       title: `Monthly sales summary - ${month} 2026`,
-      generatedAt: `2026-${next}-01T06:${String(int(random, 0, 59)).padStart(2, '0')}:00.000Z`,
+      generatedAt: `2026-${next}-01T06:${String(int(random, 0, 59)).padStart(2, '0')}:00Z`,
       rowCount,
       rows,
     };

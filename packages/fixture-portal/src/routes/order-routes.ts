@@ -63,7 +63,7 @@ export function registerOrderRoutes(app: Hono, state: PortalState): void {
   <div class="card stat" data-testid="stat-orders"><div class="value">${orders.length}</div><div class="label">Orders in 2026</div></div>
   <div class="card stat" data-testid="stat-open"><div class="value">${open.length}</div><div class="label">Open orders (pending or shipped)</div></div>
   <div class="card stat"><div class="value">${formatMoney(spent)}</div><div class="label">Spent in June 2026</div></div>
-  <div class="card stat"><div class="value">${user.company}</div><div class="label">Company account</div></div>
+  <div class="card stat"><div class="value" style="font-size:20px">${user.company}</div><div class="label">Company account</div></div>
 </section>
 <h2>Recent orders</h2>
 ${ordersTable(recent, 'recent-orders')}
