@@ -38,7 +38,7 @@ describe('portal: the latest report becomes ready', { skip }, () => {
   });
 
   test('after reportReadyAfterMs an open page updates itself without a reload', async (t) => {
-    await using portal = await startPortal({ reportReadyAfterLoads: 1000, reportReadyAfterMs: 1500 });
+    await using portal = await startPortal({ reportReadyAfterLoads: 1000, reportReadyAfterMs: 800 });
     const { page } = await newContext(t, browser, portal);
     await page.goto(`${portal.url}/reports`);
     // The served page (not the live DOM, which may already have changed) says "Processing".

@@ -13,7 +13,7 @@ describe('portal: frames, shadow DOM, dialogs, big, slow, tabs', { skip }, () =>
   let portal: Portal;
   let browser: Browser;
   before(async () => {
-    portal = await startPortal({ slowPageMs: 1200 });
+    portal = await startPortal({ slowPageMs: 800 });
     browser = await launchBrowser();
   });
   after(async () => {
@@ -119,7 +119,7 @@ describe('portal: frames, shadow DOM, dialogs, big, slow, tabs', { skip }, () =>
     const { page } = await newContext(t, browser, portal);
     const started = performance.now();
     await page.goto(`${portal.url}/slow`);
-    assert.ok(performance.now() - started >= 1100, 'waited for the configured delay');
+    assert.ok(performance.now() - started >= 750, 'waited for the configured delay');
     await page.getByTestId('slow-loaded').waitFor();
     await page.goto(`${portal.url}/slow?ms=0`);
     await page.getByTestId('slow-loaded').waitFor();
