@@ -1,0 +1,150 @@
+// The server's configuration, read in one place from the environment and command-line flags. Only
+// the entry points (`startServer` callers: the CLI, `bin/`) pass `process.env` and `process.argv`;
+// everything below takes the parsed `ServerConfig`.
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { PetrelError } from '@petrel/protocol';
+
+/** Log levels pino understands, quietest last. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+/** A log level. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The validated configuration of `petrel serve`. */
+export type ServerConfig = {
+  /** Directory for the SQLite file, the master key file and local files. Default `./.petrel` (resolved). */
+  dataDir: string;
+  /** PostgreSQL URL; when undefined the server uses SQLite at `<dataDir>/petrel.db`. */
+  databaseUrl: string | undefined;
+  /** Interface to listen on. Default `127.0.0.1`. */
+  host: string;
+  /** Port to listen on; 0 picks a free one. Default 8000 (Skyvern's local port). */
+  port: number;
+  /** Base64 of the 32-byte vault master key, from the environment; undefined means the key file. */
+  masterKey: string | undefined;
+  /** URL clients reach the server at (for links in responses). Default `http://<host>:<port>`. */
+  publicUrl: string | undefined;
+  /** Refuse outbound requests to loopback, private, link-local, CGNAT and ULA addresses. Default false. */
+  outboundBlockPrivate: boolean;
+  /** Largest JSON request body, in bytes. Default 2 MiB. */
+  maxBodyBytes: number;
+  /** Largest file upload, in bytes (for `/v1/upload_file` when it lands). Default 100 MiB. */
+  maxUploadBytes: number;
+  /** Log level. Default `info`. */
+  logLevel: LogLevel;
+  /** How long shutdown waits for requests in flight before closing their connections, in ms. Default 10 000. */
+  shutdownTimeoutMs: number;
+};
+
+/** Environment variables the server reads, by config field. */
+export const SERVER_ENV = {
+  dataDir: 'PETREL_DATA_DIR',
+  databaseUrl: 'PETREL_DATABASE_URL',
+  host: 'PETREL_HOST',
+  port: 'PETREL_PORT',
+  masterKey: 'PETREL_MASTER_KEY',
+  publicUrl: 'PETREL_PUBLIC_URL',
+  outboundBlockPrivate: 'PETREL_OUTBOUND_BLOCK_PRIVATE',
+  maxBodyBytes: 'PETREL_MAX_BODY_BYTES',
+  maxUploadBytes: 'PETREL_MAX_UPLOAD_BYTES',
+  logLevel: 'PETREL_LOG_LEVEL',
+  shutdownTimeoutMs: 'PETREL_SHUTDOWN_TIMEOUT_MS',
+} as const satisfies Record<keyof ServerConfig, string>;
+
+function fail(message: string): never {
+  throw new PetrelError('INVALID_CONFIG', `config: ${message}`);
+}
+
+function parseInteger(name: string, raw: string, min: number, max: number): number {
+  if (!/^\d+$/.test(raw.trim())) fail(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+  const value = Number(raw.trim());
+  if (value < min || value > max) fail(`${name} must be a whole number from ${min} to ${max} (got ${value})`);
+  return value;
+}
+
+function parseBoolean(name: string, raw: string): boolean {
+  const value = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(value)) return false;
+  return fail(`${name} must be true or false (got "${raw}")`);
+}
+
+function parseUrl(name: string, raw: string, protocols: readonly string[]): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    // The raw value may hold a password; never echo it.
+    return fail(`${name} is not a valid URL`);
+  }
+  if (!protocols.includes(url.protocol)) fail(`${name} must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+  return raw;
+}
+
+/**
+ * Reads the server configuration from `env` (and `argv`, the arguments after the command, e.g.
+ * `['--port', '9000']`; flags win over env). Throws `INVALID_CONFIG` naming the variable at fault.
+ */
+export function loadServerConfig(env: Readonly<Record<string, string | undefined>>, argv: readonly string[] = []): ServerConfig {
+  let flags: Record<string, string | boolean | undefined>;
+  try {
+    flags = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        'data-dir': { type: 'string' },
+        'database-url': { type: 'string' },
+        host: { type: 'string' },
+        port: { type: 'string' },
+        'public-url': { type: 'string' },
+        'outbound-block-private': { type: 'boolean' },
+        'log-level': { type: 'string' },
+      },
+    }).values;
+  } catch (error) {
+    return fail(error instanceof Error ? error.message : 'bad command-line flags');
+  }
+  const pick = (flag: string, name: keyof ServerConfig): string | undefined => {
+    const fromFlag = flags[flag];
+    if (typeof fromFlag === 'string') return fromFlag;
+    const fromEnv = env[SERVER_ENV[name]];
+    return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
+  };
+
+  const dataDir = resolve(pick('data-dir', 'dataDir') ?? './.petrel');
+  const rawDatabaseUrl = pick('database-url', 'databaseUrl');
+  const databaseUrl =
+    rawDatabaseUrl === undefined ? undefined : parseUrl(SERVER_ENV.databaseUrl, rawDatabaseUrl, ['postgres:', 'postgresql:']);
+  const host = pick('host', 'host') ?? '127.0.0.1';
+  const rawPort = pick('port', 'port');
+  const port = rawPort === undefined ? 8000 : parseInteger(SERVER_ENV.port, rawPort, 0, 65_535);
+  const rawPublicUrl = pick('public-url', 'publicUrl');
+  const publicUrl = rawPublicUrl === undefined ? undefined : parseUrl(SERVER_ENV.publicUrl, rawPublicUrl, ['http:', 'https:']).replace(/\/+$/, '');
+  const masterKey = env[SERVER_ENV.masterKey] === '' ? undefined : env[SERVER_ENV.masterKey];
+  const outboundBlockPrivate =
+    flags['outbound-block-private'] === true ||
+    parseBoolean(SERVER_ENV.outboundBlockPrivate, env[SERVER_ENV.outboundBlockPrivate] ?? 'false');
+  const rawBody = env[SERVER_ENV.maxBodyBytes];
+  const maxBodyBytes = rawBody ? parseInteger(SERVER_ENV.maxBodyBytes, rawBody, 1024, 1024 ** 3) : 2 * 1024 * 1024;
+  const rawUpload = env[SERVER_ENV.maxUploadBytes];
+  const maxUploadBytes = rawUpload ? parseInteger(SERVER_ENV.maxUploadBytes, rawUpload, 1024, 16 * 1024 ** 3) : 100 * 1024 * 1024;
+  const rawLevel = (pick('log-level', 'logLevel') ?? 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(rawLevel)) fail(`${SERVER_ENV.logLevel} must be one of ${LOG_LEVELS.join(', ')} (got "${rawLevel}")`);
+  const rawShutdown = env[SERVER_ENV.shutdownTimeoutMs];
+  const shutdownTimeoutMs = rawShutdown ? parseInteger(SERVER_ENV.shutdownTimeoutMs, rawShutdown, 0, 3_600_000) : 10_000;
+
+  return {
+    dataDir,
+    databaseUrl,
+    host,
+    port,
+    masterKey,
+    publicUrl,
+    outboundBlockPrivate,
+    maxBodyBytes,
+    maxUploadBytes,
+    logLevel: rawLevel as LogLevel,
+    shutdownTimeoutMs,
+  };
+}

@@ -1,0 +1,79 @@
+// @petrel/server: the HTTP API (Skyvern's v1 shape), auth and organizations, the credential vault,
+// webhook signing and sending, the outbound policy, metrics and logs. `startServer` is what the CLI
+// calls; `createApp` is the in-process app tests drive with `app.request()`.
+export { createApp } from './app.ts';
+export type { PetrelApp } from './app.ts';
+export type { AppDeps } from './app-deps.ts';
+export type { AppEnv, AppVariables } from './http/app-env.ts';
+export { startServer } from './server.ts';
+export type { StartServerOptions, RunningServer } from './server.ts';
+export { createServerDeps } from './server-deps.ts';
+export type { ServerDepsOptions } from './server-deps.ts';
+export { loadServerConfig, SERVER_ENV, LOG_LEVELS } from './config/server-config.ts';
+export type { ServerConfig, LogLevel } from './config/server-config.ts';
+
+export { openDatabase } from './store/database.ts';
+export type { DatabaseOptions, DatabaseDialect, ServerDatabase } from './store/database.ts';
+export { MIGRATION_TABLE } from './store/migrations.ts';
+export { createServerStore } from './store/server-store.ts';
+export type {
+  ServerStore,
+  OrganizationRow,
+  ApiKeyRow,
+  CredentialRow,
+  WebhookSecretRow,
+  WebhookDeliveryRow,
+  IdempotencyRow,
+  TotpCodeRow,
+} from './store/server-store.ts';
+
+export {
+  API_KEY_PREFIX,
+  generateApiKey,
+  hashApiKey,
+  createApiKey,
+  createOrganization,
+  ensureBootstrap,
+  revokeApiKey,
+} from './auth/api-keys.ts';
+export type { CreatedOrganization } from './auth/api-keys.ts';
+export { createApiKeyAuthenticator } from './auth/authenticator.ts';
+export type { ApiKeyAuthenticator, ApiKeyAuthenticatorOptions, Principal } from './auth/authenticator.ts';
+
+export { createVault, generateMasterKey, parseMasterKey, masterKeyId } from './vault/vault.ts';
+export type { Vault, VaultOptions } from './vault/vault.ts';
+export { loadMasterKey, MASTER_KEY_FILE } from './vault/master-key.ts';
+export type { LoadedMasterKey, LoadMasterKeyOptions } from './vault/master-key.ts';
+export { rotateMasterKey, checkVaultKeys } from './vault/rotate-master-key.ts';
+export type { RotateMasterKeyOptions, RotateMasterKeyResult } from './vault/rotate-master-key.ts';
+
+export { createCredential, getCredential, updateCredential, revealCredentialSecret } from './credentials/credential-service.ts';
+export type { CredentialSecret } from './credentials/credential-service.ts';
+export { extractOtp } from './credentials/otp-extract.ts';
+export type { ExtractedOtp } from './credentials/otp-extract.ts';
+export { storePushedTotpCode, findPushedTotpCode, TOTP_LIFESPAN_MS } from './credentials/totp-service.ts';
+
+export { signWebhook, webhookSignatureHeaders, verifyWebhookSignature } from './webhooks/webhook-signature.ts';
+export type { VerifyWebhookOptions } from './webhooks/webhook-signature.ts';
+export { getWebhookSecret, rotateWebhookSecret } from './webhooks/webhook-secrets.ts';
+export { sendWebhook, recordWebhookAttempt, RESPONSE_EXCERPT_BYTES } from './webhooks/send-webhook.ts';
+export type { SendWebhookOptions, WebhookAttempt } from './webhooks/send-webhook.ts';
+export {
+  DEFAULT_WEBHOOK_RETRY_POLICY,
+  decideWebhookRetry,
+  backoffDelay,
+  parseRetryAfter,
+  isRetryableStatus,
+} from './webhooks/retry-policy.ts';
+export type { WebhookRetryPolicy, WebhookAttemptOutcome, WebhookRetryDecision } from './webhooks/retry-policy.ts';
+
+export { createOutboundFetch } from './outbound/outbound-fetch.ts';
+export type { OutboundFetch, OutboundFetchOptions, OutboundRequest, HostResolver } from './outbound/outbound-fetch.ts';
+export { judgeAddress, isMetadataHostname, METADATA_ADDRESSES, METADATA_HOSTNAMES } from './outbound/address-policy.ts';
+export type { AddressVerdict } from './outbound/address-policy.ts';
+
+export { createServerLogger, REDACT_PATHS } from './observability/logger.ts';
+export type { ServerLoggerOptions } from './observability/logger.ts';
+export { createServerMetrics } from './observability/metrics.ts';
+export type { ServerMetrics, ServerMetricsOptions } from './observability/metrics.ts';
+export { buildOpenApiDocument } from './openapi/openapi-document.ts';

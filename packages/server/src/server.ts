@@ -1,0 +1,157 @@
+// `startServer`: opens the database (SQLite in the data directory, or PostgreSQL), migrates it,
+// loads the vault's master key, creates the first organization and key on the very first start,
+// and serves the app. Disposing it shuts down gracefully: `/readyz` turns 503, the listener stops
+// accepting, requests in flight get until the deadline to finish, then remaining connections are
+// closed, the owned components (engine workers, scheduler, browser pool, as they land) are disposed
+// in reverse order, and the database is closed.
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { serve } from '@hono/node-server';
+import { PetrelError } from '@petrel/protocol';
+import type { Logger } from '@petrel/protocol';
+import { createApp } from './app.ts';
+import type { PetrelApp } from './app.ts';
+import type { AppDeps } from './app-deps.ts';
+import { ensureBootstrap } from './auth/api-keys.ts';
+import type { CreatedOrganization } from './auth/api-keys.ts';
+import type { ServerConfig } from './config/server-config.ts';
+import { createInFlightTracker } from './http/request-context.ts';
+import { createServerLogger } from './observability/logger.ts';
+import { createOutboundFetch } from './outbound/outbound-fetch.ts';
+import { createServerDeps } from './server-deps.ts';
+import { openDatabase } from './store/database.ts';
+import type { ServerDatabase } from './store/database.ts';
+import { loadMasterKey } from './vault/master-key.ts';
+import { checkVaultKeys } from './vault/rotate-master-key.ts';
+import { createVault } from './vault/vault.ts';
+
+/** Options of `startServer`. */
+export type StartServerOptions = {
+  /** The configuration (`loadServerConfig`). */
+  config: ServerConfig;
+  /** Logger. Default pino JSON on stdout at `config.logLevel`. */
+  logger?: Logger;
+  /**
+   * Builds components the server owns and disposes after HTTP has drained (engine workers, the
+   * scheduler, the browser pool). Called once the database and deps are ready. Default none.
+   */
+  components?: (deps: AppDeps, database: ServerDatabase) => Promise<AsyncDisposable[]> | AsyncDisposable[];
+};
+
+/** A running server. Dispose it (or call `close`) to shut down gracefully. */
+export type RunningServer = {
+  /** The base URL clients use (`config.publicUrl`, or the listening address). */
+  readonly url: string;
+  /** The port actually listened on. */
+  readonly port: number;
+  /** The HTTP app. */
+  readonly app: PetrelApp;
+  /** The app's dependencies. */
+  readonly deps: AppDeps;
+  /** The database. */
+  readonly database: ServerDatabase;
+  /** On the very first start: the organization and API key created (print the key once). */
+  readonly bootstrap: CreatedOrganization | undefined;
+  /** Where the master key came from (`env` or the key file path). */
+  readonly masterKeySource: string;
+  /** Shuts down gracefully; resolves when everything is closed. */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+};
+
+/** Starts the server; resolves once it listens. */
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const { config } = options;
+  const logger = options.logger ?? createServerLogger({ level: config.logLevel });
+  const masterKey = loadMasterKey({ envKey: config.masterKey, dataDir: config.dataDir });
+  if (masterKey.created) logger.info({ path: masterKey.path }, 'generated a new master key file (mode 0600); back it up: without it stored credentials cannot be read');
+  if (masterKey.pendingKey !== undefined) logger.warn({}, 'found master.key.next from an unfinished key rotation; run the rotation again to finish it');
+  const vault = createVault({ key: masterKey.key, previousKeys: masterKey.pendingKey === undefined ? [] : [masterKey.pendingKey] });
+
+  const database = await openDatabase(
+    config.databaseUrl === undefined ? { sqlitePath: join(config.dataDir, 'petrel.db') } : { postgresUrl: config.databaseUrl },
+  );
+  const disposables: AsyncDisposable[] = [];
+  let draining = false;
+  try {
+    await database.migrate();
+    await checkVaultKeys(database, vault);
+    const outboundFetch = createOutboundFetch({ blockPrivateNetworks: config.outboundBlockPrivate });
+    disposables.push(outboundFetch);
+    const inFlight = createInFlightTracker();
+    const deps: AppDeps = {
+      ...createServerDeps({ database, vault, logger, outboundFetch, maxBodyBytes: config.maxBodyBytes }),
+      inFlight,
+      isDraining: () => draining,
+    };
+    const bootstrap = await ensureBootstrap(deps.store, vault);
+    if (options.components !== undefined) disposables.push(...(await options.components(deps, database)));
+    const app = createApp(deps);
+
+    const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port });
+    await Promise.race([
+      once(server, 'listening'),
+      once(server, 'error').then(([error]) => {
+        throw new PetrelError('UNAVAILABLE', `server.start: cannot listen on ${config.host}:${config.port}`, { cause: error });
+      }),
+    ]);
+    const address = server.address() as AddressInfo;
+    const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const url = config.publicUrl ?? `http://${hostForUrl}:${address.port}`;
+    logger.info({ url, database: database.dialect, master_key: masterKey.source }, 'petrel server listening');
+
+    let closing: Promise<void> | undefined;
+    const close = (): Promise<void> => {
+      closing ??= (async () => {
+        draining = true;
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        if ('closeIdleConnections' in server) server.closeIdleConnections();
+        let timer: NodeJS.Timeout | undefined;
+        const deadline = new Promise<'timeout'>((resolve) => {
+          timer = setTimeout(() => resolve('timeout'), config.shutdownTimeoutMs);
+        });
+        try {
+          const outcome = await Promise.race([inFlight.idle().then(() => 'drained' as const), deadline]);
+          if (outcome === 'timeout') logger.warn({ in_flight: inFlight.count }, 'shutdown deadline reached; closing open connections');
+        } finally {
+          clearTimeout(timer);
+        }
+        if ('closeAllConnections' in server) server.closeAllConnections();
+        await stopped;
+        for (const disposable of disposables.toReversed()) {
+          try {
+            await disposable[Symbol.asyncDispose]();
+          } catch (error) {
+            logger.error({ err: error }, 'a component failed to shut down');
+          }
+        }
+        await database.close();
+        logger.info({}, 'petrel server stopped');
+      })();
+      return closing;
+    };
+
+    return {
+      url,
+      port: address.port,
+      app,
+      deps,
+      database,
+      bootstrap,
+      masterKeySource: masterKey.source === 'env' ? 'env' : (masterKey.path ?? 'file'),
+      close,
+      [Symbol.asyncDispose]: close,
+    };
+  } catch (error) {
+    for (const disposable of disposables.toReversed()) {
+      try {
+        await disposable[Symbol.asyncDispose]();
+      } catch {
+        // Start-up already failed; report that error, not this one.
+      }
+    }
+    await database.close();
+    throw error;
+  }
+}

@@ -1,0 +1,130 @@
+// The server's migrations: one dialect-neutral list for SQLite and PostgreSQL, run by Kysely's
+// Migrator with its own bookkeeping tables (`server_migrations`, `server_migrations_lock`), apart
+// from the engine's. Add a migration by appending an entry; never edit one that has shipped.
+import type { Kysely } from 'kysely';
+import type { Migration, MigrationProvider } from 'kysely/migration';
+
+/** Name of the table that records applied migrations. */
+export const MIGRATION_TABLE = 'server_migrations';
+/** Name of the migration lock table. */
+export const MIGRATION_LOCK_TABLE = 'server_migrations_lock';
+
+// Migrations run against the schema as it was then, so they use no table types.
+type AnyDb = Kysely<unknown>;
+
+const migrations: Record<string, Migration> = {
+  '0001_foundation': {
+    async up(db: AnyDb): Promise<void> {
+      await db.schema
+        .createTable('organizations')
+        .addColumn('organization_id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('api_keys')
+        .addColumn('key_id', 'text', (c) => c.primaryKey())
+        .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.organization_id').onDelete('cascade'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('key_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('key_prefix', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('last_used_at', 'text')
+        .addColumn('revoked_at', 'text')
+        .execute();
+      await db.schema.createIndex('api_keys_org').on('api_keys').columns(['organization_id', 'created_at']).execute();
+
+      await db.schema
+        .createTable('credentials')
+        .addColumn('credential_id', 'text', (c) => c.primaryKey())
+        .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.organization_id').onDelete('cascade'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('credential_type', 'text', (c) => c.notNull())
+        .addColumn('vault_type', 'text', (c) => c.notNull())
+        .addColumn('public_data', 'text', (c) => c.notNull())
+        .addColumn('secret_ciphertext', 'text', (c) => c.notNull())
+        .addColumn('key_id', 'text', (c) => c.notNull())
+        .addColumn('extra', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('modified_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('credentials_org').on('credentials').columns(['organization_id', 'created_at']).execute();
+
+      await db.schema
+        .createTable('webhook_secrets')
+        .addColumn('organization_id', 'text', (c) => c.primaryKey().references('organizations.organization_id').onDelete('cascade'))
+        .addColumn('secret_ciphertext', 'text', (c) => c.notNull())
+        .addColumn('key_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('webhook_deliveries')
+        .addColumn('delivery_id', 'text', (c) => c.primaryKey())
+        .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.organization_id').onDelete('cascade'))
+        .addColumn('run_id', 'text', (c) => c.notNull())
+        .addColumn('attempt', 'integer', (c) => c.notNull())
+        .addColumn('url', 'text', (c) => c.notNull())
+        .addColumn('status_code', 'integer')
+        .addColumn('duration_ms', 'integer', (c) => c.notNull())
+        .addColumn('error', 'text')
+        .addColumn('response_excerpt', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('webhook_deliveries_run')
+        .on('webhook_deliveries')
+        .columns(['organization_id', 'run_id', 'created_at'])
+        .execute();
+
+      await db.schema
+        .createTable('idempotency_keys')
+        .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.organization_id').onDelete('cascade'))
+        .addColumn('route', 'text', (c) => c.notNull())
+        .addColumn('idempotency_key', 'text', (c) => c.notNull())
+        .addColumn('request_hash', 'text', (c) => c.notNull())
+        .addColumn('status_code', 'integer')
+        .addColumn('response_body', 'text')
+        .addColumn('response_content_type', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('idempotency_keys_pk', ['organization_id', 'route', 'idempotency_key'])
+        .execute();
+      await db.schema.createIndex('idempotency_keys_expiry').on('idempotency_keys').column('expires_at').execute();
+
+      await db.schema
+        .createTable('totp_codes')
+        .addColumn('totp_code_id', 'text', (c) => c.primaryKey())
+        .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.organization_id').onDelete('cascade'))
+        .addColumn('totp_identifier', 'text', (c) => c.notNull())
+        .addColumn('code', 'text', (c) => c.notNull())
+        .addColumn('content', 'text', (c) => c.notNull())
+        .addColumn('otp_type', 'text', (c) => c.notNull())
+        .addColumn('task_id', 'text')
+        .addColumn('workflow_id', 'text')
+        .addColumn('workflow_run_id', 'text')
+        .addColumn('source', 'text')
+        .addColumn('expired_at', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('totp_codes_identifier')
+        .on('totp_codes')
+        .columns(['organization_id', 'totp_identifier', 'created_at'])
+        .execute();
+
+      await db.schema
+        .createTable('server_meta')
+        .addColumn('meta_key', 'text', (c) => c.primaryKey())
+        .addColumn('meta_value', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
+};
+
+/** Provides the server's migrations to Kysely's Migrator. */
+export const serverMigrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve(migrations),
+};
