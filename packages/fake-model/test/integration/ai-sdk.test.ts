@@ -57,11 +57,10 @@ function commonOptions(provider: Provider): CommonOptions {
 
 for (const provider of providers) {
   describe(provider.name, () => {
-    const common = (): CommonOptions => commonOptions(provider);
 
     test('text with system prompt and usage', async () => {
       fake.enqueue({ text: 'Bonjour' });
-      const result = await generateText({ ...common(), instructions: 'Answer in French.', prompt: 'Say hello' });
+      const result = await generateText({ ...commonOptions(provider), instructions: 'Answer in French.', prompt: 'Say hello' });
       assert.equal(result.text, 'Bonjour');
       assert.equal(result.finishReason, 'stop');
       assert.equal(result.usage.outputTokens, 2);
@@ -74,7 +73,7 @@ for (const provider of providers) {
 
     test('streaming text', async () => {
       fake.enqueue({ text: 'one two three four five six seven' });
-      const result = streamText({ ...common(), prompt: 'count', onError: () => {} });
+      const result = streamText({ ...commonOptions(provider), prompt: 'count', onError: () => {} });
       const parts: string[] = [];
       for await (const delta of result.textStream) parts.push(delta);
       assert.equal(parts.join(''), 'one two three four five six seven');
@@ -85,7 +84,7 @@ for (const provider of providers) {
 
     test('multi-step tool use with stopWhen; the tool result reaches the model', async () => {
       fake.enqueue({ toolCalls: [{ name: 'weather', input: { city: 'Lyon' } }] }, { text: 'It is 21 degrees in Lyon.' });
-      const result = await generateText({ ...common(), prompt: 'Weather in Lyon?', tools: { weather: weatherTool }, stopWhen: stepCountIs(3) });
+      const result = await generateText({ ...commonOptions(provider), prompt: 'Weather in Lyon?', tools: { weather: weatherTool }, stopWhen: stepCountIs(3) });
       assert.equal(result.text, 'It is 21 degrees in Lyon.');
       assert.equal(result.steps.length, 2);
       assert.deepEqual(result.steps[0]?.toolCalls[0]?.input, { city: 'Lyon' });
@@ -99,7 +98,7 @@ for (const provider of providers) {
 
     test('streamed tool calls', async () => {
       fake.enqueue({ toolCalls: [{ name: 'weather', input: { city: 'São Paulo, Brasil' } }] }, { text: 'done' });
-      const result = streamText({ ...common(), prompt: 'Weather?', tools: { weather: weatherTool }, stopWhen: stepCountIs(3), onError: () => {} });
+      const result = streamText({ ...commonOptions(provider), prompt: 'Weather?', tools: { weather: weatherTool }, stopWhen: stepCountIs(3), onError: () => {} });
       const steps = await result.steps;
       assert.deepEqual(steps[0]?.toolCalls[0]?.input, { city: 'São Paulo, Brasil' });
       assert.equal(await result.text, 'done');
@@ -108,7 +107,7 @@ for (const provider of providers) {
     test('structured output with Output.object', async () => {
       fake.enqueue({ object: { title: 'Invoice 7', total: 99.5, lines: ['a', 'b'] } });
       const schema = z.object({ title: z.string(), total: z.number(), lines: z.array(z.string()) });
-      const result = await generateText({ ...common(), prompt: 'Extract', output: Output.object({ schema }) });
+      const result = await generateText({ ...commonOptions(provider), prompt: 'Extract', output: Output.object({ schema }) });
       assert.deepEqual(result.output, { title: 'Invoice 7', total: 99.5, lines: ['a', 'b'] });
       const format = fake.requests[0]?.request?.responseFormat;
       assert.equal(format?.type, 'json_schema');
@@ -117,7 +116,7 @@ for (const provider of providers) {
 
     test('errors: status, retryability and retry-after reach APICallError', async () => {
       fake.enqueue({ status: 429, retryAfter: 3, message: 'slow down' }, { status: 400, message: 'nope' });
-      await assert.rejects(generateText({ ...common(), prompt: 'x' }), (error: unknown) => {
+      await assert.rejects(generateText({ ...commonOptions(provider), prompt: 'x' }), (error: unknown) => {
         assert.ok(APICallError.isInstance(error));
         assert.equal(error.statusCode, 429);
         assert.equal(error.isRetryable, true);
@@ -125,7 +124,7 @@ for (const provider of providers) {
         assert.match(error.message, /slow down/);
         return true;
       });
-      await assert.rejects(generateText({ ...common(), prompt: 'x' }), (error: unknown) => {
+      await assert.rejects(generateText({ ...commonOptions(provider), prompt: 'x' }), (error: unknown) => {
         assert.ok(APICallError.isInstance(error));
         assert.equal(error.statusCode, 400);
         assert.equal(error.isRetryable, false);
