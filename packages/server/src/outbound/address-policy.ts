@@ -35,18 +35,15 @@ export type AddressVerdict = 'metadata' | 'private' | undefined;
 function embeddedIpv4(address: ipaddr.IPv6): ipaddr.IPv4 | undefined {
   const range = address.range();
   const parts = address.parts;
-  if (range === 'ipv4Mapped' || range === 'rfc6145') return address.toIPv4Address();
+  const fromWords = (hi: number, lo: number): ipaddr.IPv4 => new ipaddr.IPv4([hi >> 8, hi & 0xff, lo >> 8, lo & 0xff]);
+  if (range === 'ipv4Mapped' || range === 'rfc6145') return fromWords(parts[6] ?? 0, parts[7] ?? 0);
   if (range === 'rfc6052') {
     // The /96 well-known prefix puts the IPv4 address in the last 32 bits; the /48 local-use prefix
     // is operator-defined, so it is judged as not public below.
-    if (parts[0] === 0x64 && parts[1] === 0xff9b && parts[2] === 0) return address.toIPv4Address();
+    if (parts[0] === 0x64 && parts[1] === 0xff9b && parts[2] === 0) return fromWords(parts[6] ?? 0, parts[7] ?? 0);
     return undefined;
   }
-  if (range === '6to4') {
-    const hi = parts[1] ?? 0;
-    const lo = parts[2] ?? 0;
-    return new ipaddr.IPv4([hi >> 8, hi & 0xff, lo >> 8, lo & 0xff]);
-  }
+  if (range === '6to4') return fromWords(parts[1] ?? 0, parts[2] ?? 0);
   return undefined;
 }
 

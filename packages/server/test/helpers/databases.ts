@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import { Client } from 'pg';
 import { openDatabase } from '@petrel/server';
 import type { ServerDatabase } from '@petrel/server';
 
@@ -17,7 +17,7 @@ let reachable: Promise<string | undefined> | undefined;
 /** Undefined when PostgreSQL answers; otherwise why not (a skip reason). Under CI=true an unreachable server throws. */
 export function postgresSkipReason(): Promise<string | undefined> {
   reachable ??= (async () => {
-    const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
+    const client = new Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
     try {
       await client.connect();
       await client.query('select 1');
@@ -54,7 +54,7 @@ export async function openPostgresTestDatabase(): Promise<TestDatabase> {
   await database.migrate();
   const close = async () => {
     await database.close();
-    const client = new pg.Client({ connectionString: POSTGRES_URL });
+    const client = new Client({ connectionString: POSTGRES_URL });
     await client.connect();
     try {
       await client.query(`drop schema if exists ${schema} cascade`);

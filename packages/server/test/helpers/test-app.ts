@@ -86,7 +86,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       const headers = new Headers(rest.headers);
       if (key !== null) headers.set('x-api-key', key ?? boot.apiKey.api_key);
       if (json !== undefined) headers.set('content-type', 'application/json');
-      return app.request(path, { ...rest, headers, ...(json === undefined ? {} : { body: JSON.stringify(json) }) });
+      return Promise.resolve(app.request(path, { ...rest, headers, ...(json === undefined ? {} : { body: JSON.stringify(json) }) }));
     },
     async [Symbol.asyncDispose]() {
       await deps.outboundFetch[Symbol.asyncDispose]();

@@ -1,0 +1,184 @@
+// One store contract, run against SQLite and PostgreSQL.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { newId } from '@petrel/protocol';
+import {
+  MIGRATION_TABLE,
+  createApiKey,
+  createOrganization,
+  createServerStore,
+  createVault,
+  ensureBootstrap,
+  findPushedTotpCode,
+  generateMasterKey,
+  hashApiKey,
+  revokeApiKey,
+  storePushedTotpCode,
+} from '@petrel/server';
+import type { CredentialRow, ServerStore } from '@petrel/server';
+import { sql } from 'kysely';
+import { DIALECTS } from '../helpers/databases.ts';
+import type { TestDatabase } from '../helpers/databases.ts';
+
+const T0 = new Date('2026-03-01T12:00:00.000Z');
+const at = (ms: number) => new Date(T0.getTime() + ms);
+
+function credentialRow(organizationId: string, name: string, createdAt: Date, type = 'password'): CredentialRow {
+  return {
+    credential_id: newId('credential'),
+    organization_id: organizationId,
+    name,
+    credential_type: type,
+    vault_type: 'skyvern',
+    public_data: '{}',
+    secret_ciphertext: 'pv1.mk_0.x.y',
+    key_id: 'mk_0',
+    extra: '{}',
+    created_at: createdAt.toISOString(),
+    modified_at: createdAt.toISOString(),
+  };
+}
+
+for (const dialect of DIALECTS) {
+  const skip = await dialect.skip();
+  describe(`server store on ${dialect.name}`, { skip }, () => {
+    const withStore = async (body: (store: ServerStore, database: TestDatabase) => Promise<void>) => {
+      await using database = await dialect.open();
+      await body(createServerStore(database), database);
+    };
+    const vault = createVault({ key: generateMasterKey() });
+
+    test('migrations are recorded in server_migrations and re-running them is a no-op', () =>
+      withStore(async (_store, database) => {
+        assert.deepEqual(await database.pendingMigrations(), []);
+        await database.migrate();
+        const rows = await sql<{ name: string }>`select name from ${sql.table(MIGRATION_TABLE)}`.execute(database.db);
+        assert.deepEqual(rows.rows.map((row) => row.name), ['0001_foundation']);
+        await database.ping();
+      }));
+
+    test('bootstrap happens once; keys are stored hashed and revocable', () =>
+      withStore(async (store) => {
+        const boot = await ensureBootstrap(store, vault, T0);
+        assert.ok(boot);
+        assert.match(boot.apiKey.api_key, /^pk_[A-Za-z0-9_-]{43}$/);
+        assert.equal(await ensureBootstrap(store, vault, T0), undefined, 'second call does nothing');
+
+        const row = await store.apiKeys.findByHash(hashApiKey(boot.apiKey.api_key));
+        assert.equal(row?.key_id, boot.apiKey.key_id);
+        assert.notEqual(row?.key_hash, boot.apiKey.api_key);
+        assert.equal(row?.key_prefix, boot.apiKey.api_key.slice(0, 9));
+
+        const second = await createApiKey(store, boot.organizationId, 'ci', at(1000));
+        assert.equal(await store.apiKeys.countActive(boot.organizationId), 2);
+        const revoked = await revokeApiKey(store, boot.organizationId, second.key_id, at(2000));
+        assert.equal(revoked.revoked, true);
+        assert.equal(revoked.revoked_at, at(2000).toISOString());
+        await assert.rejects(revokeApiKey(store, boot.organizationId, boot.apiKey.key_id, at(3000)), { code: 'CONFLICT' });
+        const listed = await store.apiKeys.list(boot.organizationId, { page: 1, pageSize: 10, includeRevoked: false });
+        assert.deepEqual(listed.map((key) => key.key_id), [boot.apiKey.key_id]);
+        const all = await store.apiKeys.list(boot.organizationId, { page: 1, pageSize: 10, includeRevoked: true });
+        assert.deepEqual(all.map((key) => key.key_id), [second.key_id, boot.apiKey.key_id], 'newest first');
+      }));
+
+    test('every read and write is scoped by organization', () =>
+      withStore(async (store) => {
+        const a = await createOrganization(store, vault, { name: 'a', keyName: 'k', now: T0 });
+        const b = await createOrganization(store, vault, { name: 'b', keyName: 'k', now: T0 });
+        const row = credentialRow(a.organizationId, 'Shop', T0);
+        await store.credentials.insert(row);
+        assert.equal((await store.credentials.find(a.organizationId, row.credential_id))?.name, 'Shop');
+        assert.equal(await store.credentials.find(b.organizationId, row.credential_id), undefined);
+        assert.deepEqual(await store.credentials.list(b.organizationId, { page: 1, pageSize: 10 }), []);
+        assert.equal(await store.credentials.replace(b.organizationId, row.credential_id, { ...row, name: 'stolen' }), false);
+        assert.equal(await store.credentials.delete(b.organizationId, row.credential_id), false);
+        assert.equal(await store.apiKeys.find(b.organizationId, a.apiKey.key_id), undefined);
+        assert.equal(await store.apiKeys.revoke(b.organizationId, a.apiKey.key_id, T0.toISOString()), false);
+        assert.equal((await store.credentials.find(a.organizationId, row.credential_id))?.name, 'Shop', 'untouched');
+        assert.equal(await store.credentials.delete(a.organizationId, row.credential_id), true);
+        assert.equal(await store.credentials.find(a.organizationId, row.credential_id), undefined);
+      }));
+
+    test('credential lists page, filter and search names literally', () =>
+      withStore(async (store) => {
+        const org = await createOrganization(store, vault, { name: 'a', keyName: 'k', now: T0 });
+        const names = ['Amazon', 'amazon business', 'Bank 100%', 'bank_x', 'Card'];
+        for (const [index, name] of names.entries()) {
+          await store.credentials.insert(credentialRow(org.organizationId, name, at(index * 1000), name === 'Card' ? 'credit_card' : 'password'));
+        }
+        const page = (p: number, pageSize: number) => store.credentials.list(org.organizationId, { page: p, pageSize });
+        assert.deepEqual((await page(1, 2)).map((r) => r.name), ['Card', 'bank_x']);
+        assert.deepEqual((await page(2, 2)).map((r) => r.name), ['Bank 100%', 'amazon business']);
+        assert.deepEqual((await page(3, 2)).map((r) => r.name), ['Amazon']);
+        assert.deepEqual(await page(4, 2), []);
+        const search = async (text: string) => (await store.credentials.list(org.organizationId, { page: 1, pageSize: 10, search: text })).map((r) => r.name);
+        assert.deepEqual(await search('AMAZON'), ['amazon business', 'Amazon'], 'case-insensitive');
+        assert.deepEqual(await search('%'), ['Bank 100%'], '% is literal');
+        assert.deepEqual(await search('_'), ['bank_x'], '_ is literal');
+        const cards = await store.credentials.list(org.organizationId, { page: 1, pageSize: 10, credentialType: 'credit_card' });
+        assert.deepEqual(cards.map((r) => r.name), ['Card']);
+      }));
+
+    test('idempotency records: reserve, replay, release and expiry', () =>
+      withStore(async (store) => {
+        const org = await createOrganization(store, vault, { name: 'a', keyName: 'k', now: T0 });
+        const base = {
+          organization_id: org.organizationId,
+          route: 'POST /v1/credentials',
+          idempotency_key: 'key-1',
+          request_hash: 'h1',
+          created_at: T0.toISOString(),
+          expires_at: at(86_400_000).toISOString(),
+        };
+        const target = { organizationId: org.organizationId, route: base.route, idempotencyKey: 'key-1' };
+        assert.deepEqual(await store.idempotency.reserve(base, T0.toISOString()), { state: 'reserved' });
+        const inFlight = await store.idempotency.reserve(base, T0.toISOString());
+        assert.equal(inFlight.state, 'in_flight');
+        await store.idempotency.release(target);
+        assert.deepEqual(await store.idempotency.reserve(base, T0.toISOString()), { state: 'reserved' }, 'released keys can be reused');
+        await store.idempotency.complete(target, { statusCode: 201, body: '{"a":1}', contentType: 'application/json' });
+        const done = await store.idempotency.reserve(base, at(1000).toISOString());
+        assert.equal(done.state, 'completed');
+        assert.equal(done.state === 'completed' ? done.row.response_body : undefined, '{"a":1}');
+        await store.idempotency.release(target);
+        assert.equal((await store.idempotency.reserve(base, at(2000).toISOString())).state, 'completed', 'release leaves completed records');
+        const other = await createOrganization(store, vault, { name: 'b', keyName: 'k', now: T0 });
+        assert.deepEqual(await store.idempotency.reserve({ ...base, organization_id: other.organizationId }, T0.toISOString()), { state: 'reserved' });
+        assert.deepEqual(await store.idempotency.reserve({ ...base, request_hash: 'h2' }, at(86_400_000).toISOString()), { state: 'reserved' }, 'expired records are replaced');
+        assert.equal(await store.idempotency.purgeExpired(at(3 * 86_400_000).toISOString()), 2);
+      }));
+
+    test('pushed TOTP codes: newest unexpired since a time, per identifier and organization', () =>
+      withStore(async (store) => {
+        const org = await createOrganization(store, vault, { name: 'a', keyName: 'k', now: T0 });
+        const other = await createOrganization(store, vault, { name: 'b', keyName: 'k', now: T0 });
+        await storePushedTotpCode(store, org.organizationId, { totp_identifier: 'me@x.com', content: 'code 111111' }, T0);
+        await storePushedTotpCode(store, org.organizationId, { totp_identifier: 'me@x.com', content: 'code 222222' }, at(60_000));
+        await storePushedTotpCode(store, org.organizationId, { totp_identifier: 'you@x.com', content: 'code 333333' }, at(61_000));
+        await storePushedTotpCode(
+          store,
+          org.organizationId,
+          { totp_identifier: 'me@x.com', content: 'code 444444', expired_at: at(90_000).toISOString() },
+          at(62_000),
+        );
+        const find = (orgId: string, since: Date, now: Date) => findPushedTotpCode(store, orgId, 'me@x.com', since, now);
+        assert.equal((await find(org.organizationId, T0, at(63_000)))?.code, '444444');
+        assert.equal((await find(org.organizationId, T0, at(95_000)))?.code, '222222', 'the newest expired; the one before is still valid');
+        assert.equal((await find(org.organizationId, at(61_000), at(95_000)))?.code, undefined, 'nothing valid since then');
+        assert.equal(await find(other.organizationId, T0, at(63_000)), undefined);
+        assert.equal(await find(org.organizationId, T0, at(11 * 60_000)), undefined, 'codes live 10 minutes');
+      }));
+
+    test('webhook secrets are created with the organization, encrypted, and replaced on rotation', () =>
+      withStore(async (store) => {
+        const org = await createOrganization(store, vault, { name: 'a', keyName: 'k', now: T0 });
+        const row = await store.webhookSecrets.find(org.organizationId);
+        assert.ok(row);
+        assert.match(row.secret_ciphertext, /^pv1\./);
+        assert.match(vault.decrypt(row.secret_ciphertext, `webhook-secret:${org.organizationId}`), /^whsec_/);
+        assert.equal(await store.webhookSecrets.insertIfMissing({ ...row, secret_ciphertext: 'other' }), false);
+        await store.webhookSecrets.put({ ...row, secret_ciphertext: 'replaced', created_at: at(1).toISOString() });
+        assert.equal((await store.webhookSecrets.find(org.organizationId))?.secret_ciphertext, 'replaced');
+      }));
+  });
+}
