@@ -198,22 +198,26 @@ function isStrictCompatible(node: unknown, depth = 0): boolean {
 
 /** Parses model JSON leniently: code fences, prose around the value, trailing commas, single quotes. */
 function parseModelJson(text: string): { ok: true; value: unknown } | { ok: false } {
-  const attempts = [text.trim()];
-  const fenced = /```(?:json)?\s*([\s\S]*?)```/i.exec(text)?.[1];
-  if (fenced) attempts.push(fenced.trim());
+  const whole = text.trim();
+  const fenced = /```(?:json)?\s*([\s\S]*?)```/i.exec(text)?.[1]?.trim();
   const start = text.search(/[[{]/);
   const end = Math.max(text.lastIndexOf('}'), text.lastIndexOf(']'));
-  if (start >= 0 && end > start) attempts.push(text.slice(start, end + 1));
-  for (const candidate of attempts) {
-    if (candidate === '') continue;
+  const braced = start >= 0 && end > start ? text.slice(start, end + 1) : undefined;
+  // Strict parses first; repair only the most JSON-looking candidates (repairing prose "succeeds" with junk).
+  for (const candidate of [whole, fenced, braced]) {
+    if (!candidate) continue;
     try {
       return { ok: true, value: JSON.parse(candidate) };
     } catch {
-      try {
-        return { ok: true, value: JSON.parse(jsonrepair(candidate)) };
-      } catch {
-        // try the next candidate
-      }
+      // next candidate
+    }
+  }
+  for (const candidate of [fenced, braced]) {
+    if (!candidate) continue;
+    try {
+      return { ok: true, value: JSON.parse(jsonrepair(candidate)) };
+    } catch {
+      // next candidate
     }
   }
   return { ok: false };
