@@ -361,6 +361,18 @@ test('structured output from weak models: fenced or sloppy JSON is repaired, non
   assert.deepEqual(wrong.outputError?.issues, [{ path: 'count', pointer: '/count', message: 'must be integer' }]);
 });
 
+test('structured output through the SDKs\' JSON-tool fallback (older Claude, Gemini with tools)', async () => {
+  fake.enqueue({ object: { a: 'from a tool' } }, { object: { a: 'from gemini' } });
+  const schema = { type: 'object', properties: { a: { type: 'string' } }, required: ['a'], additionalProperties: false };
+  const tools = [{ name: 'noop', inputSchema: { type: 'object', properties: {} } }];
+  const claude = createLanguageModel({ provider: 'anthropic', model: 'claude-3-haiku-20240307', baseUrl: fake.anthropicBaseUrl, apiKey: 'k' });
+  assert.deepEqual((await claude.generate({ messages: [{ role: 'user', content: 'x' }], output: { schema }, tools })).object, { a: 'from a tool' });
+  const gemini = createLanguageModel({ provider: 'google', model: 'gemini-2.0-flash', baseUrl: fake.googleBaseUrl, apiKey: 'k' });
+  assert.deepEqual((await gemini.generate({ messages: [{ role: 'user', content: 'x' }], output: { schema }, tools })).object, { a: 'from gemini' });
+  const sentTools = fake.requests.map((r) => JSON.stringify(r.body).includes('"name":"json"'));
+  assert.deepEqual(sentTools, [true, true], 'both went through the synthetic json tool');
+});
+
 test('OpenAI strict mode is used only for schemas that satisfy it', async () => {
   fake.enqueue({ object: { a: 'x' } }, { object: { a: 'x' } });
   const model = createLanguageModel(openai({ api: 'responses' }));
