@@ -259,8 +259,8 @@ function toRetention(op: string, input: { successRetention?: Duration; errorRete
   if (input === undefined) return undefined;
   if (input === null || typeof input !== 'object') throw new PetrelError('VALIDATION_FAILED', `${op}: retention must be an object`);
   const retention: Retention = {};
-  if (input.successRetention !== undefined) retention.successMs = parseDuration(input.successRetention, 'successRetention');
-  if (input.errorRetention !== undefined) retention.errorMs = parseDuration(input.errorRetention, 'errorRetention');
+  if (input.successRetention !== undefined) retention.successMs = parseDuration(input.successRetention, `${op}: retention.successRetention`);
+  if (input.errorRetention !== undefined) retention.errorMs = parseDuration(input.errorRetention, `${op}: retention.errorRetention`);
   return retention;
 }
 

@@ -49,15 +49,19 @@ export function buildWorkflowGraph(input: { source: string; className: string })
   const builder = new GraphWalker(text, stepParamName(found.run), found.methods);
   const nodes = builder.functionBody(found.run);
   const functions: Record<string, GraphFunction> = {};
-  for (const [name, fn] of builder.calledFunctions()) {
-    functions[name] = { type: 'function_def', name, nodes: new GraphWalker(text, stepParamName(fn) ?? builder.stepName, found.methods).functionBody(fn) };
+  for (const [name, { fn, stepIndex }] of builder.calledFunctions()) {
+    functions[name] = { type: 'function_def', name, nodes: new GraphWalker(text, paramName(fn, stepIndex) ?? builder.stepName, found.methods).functionBody(fn) };
   }
   return { version: 1, workflow: { class_name: input.className, functions, nodes, payload: { type: 'unknown' } } };
 }
 
 function stepParamName(fn: AstNode): string | undefined {
+  return paramName(fn, 1);
+}
+
+function paramName(fn: AstNode, index: number): string | undefined {
   const params = fn.params as AstNode[] | undefined;
-  const second = params?.[1];
+  const second = params?.[index];
   if (second?.type === 'Identifier') return second.name as string;
   if (second?.type === 'AssignmentPattern' && isNode(second.left) && second.left.type === 'Identifier') return second.left.name as string;
   return undefined;
@@ -101,7 +105,7 @@ class GraphWalker {
   readonly stepName: string;
   readonly #methods: Map<string, AstNode>;
   readonly #locals = new Map<string, AstNode>();
-  readonly #called = new Map<string, AstNode>();
+  readonly #called = new Map<string, { fn: AstNode; stepIndex: number }>();
   #loopDepth = 0;
   #blockDepth = 0;
 
@@ -111,7 +115,8 @@ class GraphWalker {
     this.#methods = methods;
   }
 
-  calledFunctions(): Map<string, AstNode> {
+  /** Helper functions called with the step object, with the position of that argument. */
+  calledFunctions(): Map<string, { fn: AstNode; stepIndex: number }> {
     return this.#called;
   }
 
@@ -318,22 +323,24 @@ class GraphWalker {
         const nodes = args.flatMap((arg) => this.#callbackNodes(arg));
         return nodes.length === 0 ? head : [...head, { type: 'loop', nodes }];
       }
-      if (object?.type === 'ThisExpression' && this.#methods.has(method) && this.#passesStep(args)) {
-        this.#called.set(method, this.#methods.get(method)!);
+      const index = this.#stepIndex(args);
+      if (object?.type === 'ThisExpression' && this.#methods.has(method) && index >= 0) {
+        this.#called.set(method, { fn: this.#methods.get(method)!, stepIndex: index });
         return [{ type: 'function_call', name: method }];
       }
     }
-    if (callee?.type === 'Identifier' && this.#passesStep(args)) {
+    const index = this.#stepIndex(args);
+    if (callee?.type === 'Identifier' && index >= 0) {
       const name = callee.name as string;
       const local = this.#locals.get(name);
-      if (local) this.#called.set(name, local);
+      if (local) this.#called.set(name, { fn: local, stepIndex: index });
       return [{ type: 'function_call', name }];
     }
     return [...this.#expr(node.callee), ...args.flatMap((arg) => this.#expr(arg))];
   }
 
-  #passesStep(args: AstNode[]): boolean {
-    return args.some((arg) => {
+  #stepIndex(args: AstNode[]): number {
+    return args.findIndex((arg) => {
       const a = unwrap(arg);
       return a?.type === 'Identifier' && a.name === this.stepName;
     });

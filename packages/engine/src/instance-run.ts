@@ -265,7 +265,11 @@ export class InstanceRun {
       if (row.status === 'complete') return row.output === null ? undefined : JSON.parse(row.output);
       throw fromStoredError(row.error ?? { name: 'Error', message: 'step failed' });
     }
-    if (!this.#canExecute()) return park();
+    if (!this.#canExecute()) {
+      // A step whose start was recorded (an attempt marker or a retry) is eligible for rollback even if it never finished.
+      if (row && rollbackOptions) this.#registerRollback({ key, name, count, seq: row.seq, options: rollbackOptions, output: undefined });
+      return park();
+    }
     if (!row && this.#doCount > this.#settings.stepLimit) {
       return this.#failFatal(new PetrelError('STEP_LIMIT_EXCEEDED', `step.do: instance ${this.instance.id} reached its limit of ${this.#settings.stepLimit} steps`));
     }

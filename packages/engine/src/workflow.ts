@@ -122,7 +122,8 @@ export type WorkflowEntrypointClass<Env = unknown, Params = unknown> = new (ctx:
 /** A workflow the engine can run. Built by `defineWorkflow`. */
 export type WorkflowDefinition<Params = unknown, Output = unknown> = {
   readonly name: string;
-  readonly run: WorkflowRun<Params, Output>;
+  /** The body (a method signature, so a definition with typed params is assignable to `WorkflowDefinition`). */
+  run(event: WorkflowEvent<Params>, step: WorkflowStep): Promise<Output>;
   /** Identity of the code: a hash of its source, or the caller's key. */
   readonly versionKey: string;
   readonly className: string;

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { defineWorkflow, NonRetryableError } from '@petrel/engine';
+import { defineWorkflow, NonRetryableError, WorkflowEntrypoint } from '@petrel/engine';
+import type { WorkflowStep } from '@petrel/engine';
 import { startEngine } from './harness.ts';
 
 test('finished steps are memoized: after a suspension the run replays from the top without re-running them', async (t) => {
   const calls: string[] = [];
-  const flow = defineWorkflow<{ n: number }, unknown>({
+  const flow = defineWorkflow<{ n: number }>({
     name: 'memo',
     async run(event, step) {
       const a = await step.do('double', async () => {
@@ -123,7 +124,7 @@ test('parallel steps with Promise.all run concurrently and suspend only after al
   const byName = Object.fromEntries(done.steps.map((s) => [s.name, s]));
   assert.equal(byName.a?.status, 'complete');
   assert.equal(byName.b?.status, 'complete');
-  assert.ok(byName.a!.endedAt! <= byName.d!.startedAt);
+  assert.ok(byName.a?.endedAt && byName.d && byName.a.endedAt <= byName.d.startedAt);
 });
 
 test('outputs are JSON round-tripped on the first run too, so replays see the same values', async (t) => {
@@ -146,9 +147,8 @@ test('outputs are JSON round-tripped on the first run too, so replays see the sa
 });
 
 test('a WorkflowEntrypoint class runs with its env, and `step` carries extensions and instance info', async (t) => {
-  const { WorkflowEntrypoint } = await import('@petrel/engine');
   class Greeter extends WorkflowEntrypoint<{ greeting: string }, { who: string }> {
-    async run(event: { payload: { who: string } }, step: import('@petrel/engine').WorkflowStep): Promise<string> {
+    async run(event: { payload: { who: string } }, step: WorkflowStep): Promise<string> {
       const twice = (step as unknown as { twice: (name: string, v: string) => Promise<string> }).twice;
       const name = await twice('twice', event.payload.who);
       return step.do('greet', async () => `${this.env.greeting}, ${name} (${step.instance.instanceId})`);
