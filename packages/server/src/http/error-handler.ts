@@ -24,10 +24,10 @@ export class RequestValidationError extends Error {
 
 type ZodIssue = ZodError['issues'][number];
 
-function issueType(issue: ZodIssue): string {
+function issueType(issue: ZodIssue, missing: boolean): string {
   switch (issue.code) {
     case 'invalid_type':
-      return issue.input === undefined ? 'missing' : `${issue.expected}_type`;
+      return missing ? 'missing' : `${issue.expected}_type`;
     case 'too_small':
       return issue.origin === 'string' || issue.origin === 'array' ? 'too_short' : 'greater_than_equal';
     case 'too_big':
@@ -52,8 +52,8 @@ function issueType(issue: ZodIssue): string {
   }
 }
 
-function issueMessage(issue: ZodIssue): string {
-  if (issue.code === 'invalid_type' && issue.input === undefined) return 'Field required';
+function issueMessage(issue: ZodIssue, missing: boolean): string {
+  if (issue.code === 'invalid_type' && missing) return 'Field required';
   if (issue.code === 'invalid_union' && (issue as { note?: string }).note === 'No matching discriminator') {
     const options = (issue as { options?: unknown[] }).options;
     return Array.isArray(options) && options.length > 0
@@ -63,8 +63,19 @@ function issueMessage(issue: ZodIssue): string {
   return issue.message;
 }
 
+// Zod does not report the input of an issue (and must not: it may be a secret), so whether a field
+// is missing is read from the request part itself. Only `undefined`-ness is looked at.
+function isMissing(input: unknown, path: readonly PropertyKey[]): boolean {
+  let current: unknown = input;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return true;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current === undefined;
+}
+
 /** Turns zod issues of one request part into FastAPI-style issues (one per unknown key). */
-export function toValidationIssues(target: string, error: ZodError): ValidationIssue[] {
+export function toValidationIssues(target: string, error: ZodError, input?: unknown): ValidationIssue[] {
   const where = LOCATIONS[target] ?? target;
   const out: ValidationIssue[] = [];
   for (const issue of error.issues) {
@@ -73,14 +84,15 @@ export function toValidationIssues(target: string, error: ZodError): ValidationI
       for (const key of issue.keys) out.push({ loc: [where, ...path, key], msg: 'Extra inputs are not permitted', type: 'extra_forbidden' });
       continue;
     }
-    out.push({ loc: [where, ...path], msg: issueMessage(issue), type: issueType(issue) });
+    const missing = issue.code === 'invalid_type' && isMissing(input, issue.path);
+    out.push({ loc: [where, ...path], msg: issueMessage(issue, missing), type: issueType(issue, missing) });
   }
   return out;
 }
 
 /** The `defaultHook` of the app: a failed validation becomes a `RequestValidationError`. */
-export function validationHook(result: { success: boolean; target: string; error?: ZodError }): void {
-  if (!result.success && result.error !== undefined) throw new RequestValidationError(toValidationIssues(result.target, result.error));
+export function validationHook(result: { success: boolean; target: string; error?: ZodError; data?: unknown }): void {
+  if (!result.success && result.error !== undefined) throw new RequestValidationError(toValidationIssues(result.target, result.error, result.data));
 }
 
 function errorBody(code: ErrorCode, detail: string, extra: { details?: unknown; requestId?: string } = {}): ErrorResponse {

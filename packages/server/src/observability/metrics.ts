@@ -35,7 +35,7 @@ export type ServerMetricsOptions = {
 /** Builds a fresh registry with every Petrel metric defined. */
 export function createServerMetrics(options: ServerMetricsOptions = {}): ServerMetrics {
   const registry = new Registry();
-  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'petrel_process_' });
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'petrel_' });
   const registers = [registry];
   return {
     registry,

@@ -32,10 +32,13 @@ const metadataAddresses = new Set(METADATA_ADDRESSES.map((address) => ipaddr.par
 /** Why an address is refused, or undefined when it is allowed. */
 export type AddressVerdict = 'metadata' | 'private' | undefined;
 
+function fromWords(hi: number, lo: number): ipaddr.IPv4 {
+  return new ipaddr.IPv4([hi >> 8, hi & 0xff, lo >> 8, lo & 0xff]);
+}
+
 function embeddedIpv4(address: ipaddr.IPv6): ipaddr.IPv4 | undefined {
   const range = address.range();
   const parts = address.parts;
-  const fromWords = (hi: number, lo: number): ipaddr.IPv4 => new ipaddr.IPv4([hi >> 8, hi & 0xff, lo >> 8, lo & 0xff]);
   if (range === 'ipv4Mapped' || range === 'rfc6145') return fromWords(parts[6] ?? 0, parts[7] ?? 0);
   if (range === 'rfc6052') {
     // The /96 well-known prefix puts the IPv4 address in the last 32 bits; the /48 local-use prefix

@@ -33,18 +33,23 @@ export function postgresSkipReason(): Promise<string | undefined> {
 }
 
 /** A migrated test database that cleans up after itself. */
-export type TestDatabase = ServerDatabase & { readonly label: string };
+export type TestDatabase = ServerDatabase & {
+  readonly label: string;
+  /** The SQLite file, for tests that inspect it. */
+  readonly sqlitePath: string | undefined;
+};
 
 /** Opens a migrated SQLite database in a fresh temp directory. */
 export async function openSqliteTestDatabase(): Promise<TestDatabase> {
   const dir = mkdtempSync(join(tmpdir(), 'petrel-server-'));
-  const database = await openDatabase({ sqlitePath: join(dir, 'petrel.db') });
+  const sqlitePath = join(dir, 'petrel.db');
+  const database = await openDatabase({ sqlitePath });
   await database.migrate();
   const close = async () => {
     await database.close();
     rmSync(dir, { recursive: true, force: true });
   };
-  return { ...database, label: 'sqlite', close, [Symbol.asyncDispose]: close };
+  return { ...database, label: 'sqlite', sqlitePath, close, [Symbol.asyncDispose]: close };
 }
 
 /** Opens a migrated database in a fresh PostgreSQL schema, dropped on close. */
@@ -62,7 +67,7 @@ export async function openPostgresTestDatabase(): Promise<TestDatabase> {
       await client.end();
     }
   };
-  return { ...database, label: 'postgres', close, [Symbol.asyncDispose]: close };
+  return { ...database, label: 'postgres', sqlitePath: undefined, close, [Symbol.asyncDispose]: close };
 }
 
 /** The dialects to run a suite against: SQLite always, PostgreSQL when reachable (skip reason otherwise). */

@@ -16,7 +16,7 @@ export type LoopbackServer = {
 
 /** Starts a server whose `handler` answers each request (after its body is read). */
 export async function startLoopbackServer(
-  handler: (request: ReceivedRequest, response: ServerResponse) => void | Promise<void>,
+  handler: (request: ReceivedRequest, response: ServerResponse) => unknown,
 ): Promise<LoopbackServer> {
   const received: ReceivedRequest[] = [];
   const server = createServer((req, res) => {

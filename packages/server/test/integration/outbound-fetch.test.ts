@@ -4,6 +4,11 @@ import { createOutboundFetch } from '@petrel/server';
 import type { HostResolver } from '@petrel/server';
 import { startLoopbackServer } from '../helpers/loopback-server.ts';
 
+const mixed: HostResolver = async () => [
+  { address: '93.184.216.34', family: 4 },
+  { address: '10.0.0.5', family: 4 },
+];
+
 const isBlocked = (error: Error & { code?: string }) => {
   assert.equal(error.code, 'OUTBOUND_BLOCKED');
   return true;
@@ -62,10 +67,6 @@ test('the connection goes to the address that was checked (no second DNS lookup)
   assert.equal(server.received.length, 1);
 
   // Any private address among the answers refuses the host.
-  const mixed: HostResolver = async () => [
-    { address: '93.184.216.34', family: 4 },
-    { address: '10.0.0.5', family: 4 },
-  ];
   await using strict = createOutboundFetch({ blockPrivateNetworks: true, resolve: mixed });
   await assert.rejects(strict('http://mixed.test/'), isBlocked);
 });

@@ -39,13 +39,15 @@ function credentialRow(organizationId: string, name: string, createdAt: Date, ty
   };
 }
 
+async function runWithStore(open: () => Promise<TestDatabase>, body: (store: ServerStore, database: TestDatabase) => Promise<void>) {
+  await using database = await open();
+  await body(createServerStore(database), database);
+}
+
 for (const dialect of DIALECTS) {
   const skip = await dialect.skip();
+  const withStore = (body: (store: ServerStore, database: TestDatabase) => Promise<void>) => runWithStore(dialect.open, body);
   describe(`server store on ${dialect.name}`, { skip }, () => {
-    const withStore = async (body: (store: ServerStore, database: TestDatabase) => Promise<void>) => {
-      await using database = await dialect.open();
-      await body(createServerStore(database), database);
-    };
     const vault = createVault({ key: generateMasterKey() });
 
     test('migrations are recorded in server_migrations and re-running them is a no-op', () =>
