@@ -2,7 +2,6 @@
 // configuration and the blob store are plugged in here as they land.
 import type { Logger } from '@petrel/protocol';
 import type { ApiKeyAuthenticator } from './auth/authenticator.ts';
-import type { InFlightTracker } from './http/request-context.ts';
 import type { ServerMetrics } from './observability/metrics.ts';
 import type { OutboundFetch } from './outbound/outbound-fetch.ts';
 import type { ServerStore } from './store/server-store.ts';
@@ -26,8 +25,6 @@ export type AppDeps = {
   maxBodyBytes: number;
   /** Clock. Default `() => new Date()`. */
   now?: () => Date;
-  /** Counts requests in flight (graceful shutdown waits on it). Default a fresh counter. */
-  inFlight?: InFlightTracker;
   /** True while the server drains for shutdown; `/readyz` then answers 503. Default never. */
   isDraining?: () => boolean;
 };

@@ -10,7 +10,7 @@ import { requireApiKey } from './http/auth-middleware.ts';
 import { handleError, handleNotFound, validationHook } from './http/error-handler.ts';
 import { idempotency } from './http/idempotency-middleware.ts';
 import { SECURITY_SCHEMES } from './http/openapi-helpers.ts';
-import { createInFlightTracker, requestContext } from './http/request-context.ts';
+import { requestContext } from './http/request-context.ts';
 import { registerDocsRoutes } from './openapi/openapi-document.ts';
 import { registerCredentialRoutes } from './routes/credential-routes.ts';
 import { registerKeyRoutes } from './routes/key-routes.ts';
@@ -23,11 +23,11 @@ export type PetrelApp = OpenAPIHono<AppEnv>;
 
 /** Builds the HTTP app over its dependencies. */
 export function createApp(deps: AppDeps): PetrelApp {
-  const full = { ...deps, now: deps.now ?? (() => new Date()), inFlight: deps.inFlight ?? createInFlightTracker() };
+  const full = { ...deps, now: deps.now ?? (() => new Date()) };
   // `strict: false` accepts a trailing-slash twin of every path, as Skyvern does.
   const app = new OpenAPIHono<AppEnv>({ strict: false, defaultHook: validationHook });
 
-  app.use('*', requestContext({ logger: full.logger, metrics: full.metrics, inFlight: full.inFlight }));
+  app.use('*', requestContext({ logger: full.logger, metrics: full.metrics }));
   app.use(
     '*',
     bodyLimit({

@@ -4,7 +4,6 @@ import { silentLogger } from '@petrel/protocol';
 import type { Logger } from '@petrel/protocol';
 import type { AppDeps } from './app-deps.ts';
 import { createApiKeyAuthenticator } from './auth/authenticator.ts';
-import { createInFlightTracker } from './http/request-context.ts';
 import { createServerMetrics } from './observability/metrics.ts';
 import type { ServerMetrics } from './observability/metrics.ts';
 import { createOutboundFetch } from './outbound/outbound-fetch.ts';
@@ -48,6 +47,5 @@ export function createServerDeps(options: ServerDepsOptions): AppDeps {
     outboundFetch: options.outboundFetch ?? createOutboundFetch({ blockPrivateNetworks: options.blockPrivateNetworks ?? false }),
     maxBodyBytes: options.maxBodyBytes ?? 2 * 1024 * 1024,
     now,
-    inFlight: createInFlightTracker(),
   };
 }

@@ -53,6 +53,10 @@ export type RunningServer = {
   readonly database: ServerDatabase;
   /** On the very first start: the organization and API key created (print the key once). */
   readonly bootstrap: CreatedOrganization | undefined;
+  /** Requests being answered now (until their response is fully written). */
+  readonly inFlight: { readonly count: number };
+  /** True once shutdown has begun. */
+  readonly draining: boolean;
   /** Where the master key came from (`env` or the key file path). */
   readonly masterKeySource: string;
   /** Shuts down gracefully; resolves when everything is closed. */
@@ -82,7 +86,6 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const inFlight = createInFlightTracker();
     const deps: AppDeps = {
       ...createServerDeps({ database, vault, logger, outboundFetch, maxBodyBytes: config.maxBodyBytes }),
-      inFlight,
       isDraining: () => draining,
     };
     const bootstrap = await ensureBootstrap(deps.store, vault);
@@ -90,12 +93,18 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const app = createApp(deps);
 
     const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port });
-    await Promise.race([
-      once(server, 'listening'),
-      once(server, 'error').then(([error]) => {
-        throw new PetrelError('UNAVAILABLE', `server.start: cannot listen on ${config.host}:${config.port}`, { cause: error });
-      }),
-    ]);
+    // Counted at the socket level, until the response is fully written: the app's handler returns
+    // before node has sent the bytes, and closing the connection then would cut the answer.
+    server.on('request', (_request: unknown, response: { once(event: 'close', listener: () => void): unknown }) => {
+      inFlight.enter();
+      response.once('close', () => inFlight.leave());
+    });
+    try {
+      // `once` rejects when the server emits 'error' first (e.g. EADDRINUSE).
+      await once(server, 'listening');
+    } catch (error) {
+      throw new PetrelError('UNAVAILABLE', `server.start: cannot listen on ${config.host}:${config.port}`, { cause: error });
+    }
     const address = server.address() as AddressInfo;
     const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = config.publicUrl ?? `http://${hostForUrl}:${address.port}`;
@@ -106,7 +115,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       closing ??= (async () => {
         draining = true;
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-        if ('closeIdleConnections' in server) server.closeIdleConnections();
+        const closeIdle = (): void => {
+          if ('closeIdleConnections' in server) server.closeIdleConnections();
+        };
+        closeIdle();
+        // Keep-alive connections become idle as their last answer is written; close them as they do.
+        const sweeper = setInterval(closeIdle, 50);
         let timer: NodeJS.Timeout | undefined;
         const deadline = new Promise<'timeout'>((resolve) => {
           timer = setTimeout(() => resolve('timeout'), config.shutdownTimeoutMs);
@@ -116,7 +130,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           if (outcome === 'timeout') logger.warn({ in_flight: inFlight.count }, 'shutdown deadline reached; closing open connections');
         } finally {
           clearTimeout(timer);
+          clearInterval(sweeper);
         }
+        // Every answer is written (or the deadline passed): whatever is still open goes now.
         if ('closeAllConnections' in server) server.closeAllConnections();
         await stopped;
         for (const disposable of disposables.toReversed()) {
@@ -139,6 +155,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       deps,
       database,
       bootstrap,
+      inFlight,
+      get draining() {
+        return draining;
+      },
       masterKeySource: masterKey.source === 'env' ? 'env' : (masterKey.path ?? 'file'),
       close,
       [Symbol.asyncDispose]: close,

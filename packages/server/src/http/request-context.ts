@@ -9,15 +9,15 @@ import type { AppEnv } from './app-env.ts';
 
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** Counts requests in flight, for graceful shutdown. */
+/** Counts requests in flight (until their response is fully written), for graceful shutdown. */
 export type InFlightTracker = {
   /** Requests being handled now. */
   readonly count: number;
   /** Resolves when no request is in flight. */
   idle(): Promise<void>;
-  /** @internal */
+  /** Marks a request as started. */
   enter(): void;
-  /** @internal */
+  /** Marks a request as finished. */
   leave(): void;
 };
 
@@ -47,10 +47,9 @@ export function createInFlightTracker(): InFlightTracker {
 }
 
 /** The request-id, access-log and metrics middleware. */
-export function requestContext(options: { logger: Logger; metrics: ServerMetrics; inFlight: InFlightTracker }): MiddlewareHandler<AppEnv> {
+export function requestContext(options: { logger: Logger; metrics: ServerMetrics }): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const started = performance.now();
-    options.inFlight.enter();
     const incoming = c.req.header('x-request-id');
     const requestId = incoming !== undefined && CLIENT_REQUEST_ID.test(incoming) ? incoming : newId('request');
     const logger = options.logger.child({ req_id: requestId });
@@ -80,7 +79,6 @@ export function requestContext(options: { logger: Logger; metrics: ServerMetrics
         },
         'request',
       );
-      options.inFlight.leave();
     }
   };
 }
