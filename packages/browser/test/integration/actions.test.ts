@@ -261,9 +261,9 @@ describe('actions', skipWithoutChromium, () => {
     const page = await ctx.observe();
     assert.equal((await ctx.act({ type: 'click', elementId: element(page, 'button', 'Twice').id, double: true })).ok, true);
     assert.equal((await ctx.act({ type: 'hover', elementId: element(page, 'button', 'Hover me').id })).ok, true);
-    const after = await ctx.observe();
-    assert.match(after.text, /double clicked/);
-    assert.match(after.text, /hovered/);
+    const changed = await ctx.observe();
+    assert.match(changed.text, /double clicked/);
+    assert.match(changed.text, /hovered/);
   });
 
   it('returns ok:false with a code for a stale or unknown id, and throws on a malformed action', async () => {

@@ -18,7 +18,7 @@ export const skipWithoutChromium: { skip: string | false } = {
 };
 
 /** A pool with its own temporary blob and download folders, for one test file. */
-export async function createTestPool(options: BrowserPoolOptions = {}): Promise<{ pool: BrowserPool; root: string; close(): Promise<void> }> {
+export async function createTestPool(options: BrowserPoolOptions = {}): Promise<{ pool: BrowserPool; root: string; close: () => Promise<void> }> {
   const root = await mkdtemp(join(tmpdir(), 'petrel-browser-test-'));
   const pool = createBrowserPool({
     blobStore: createDiskBlobStore({ root: join(root, 'blobs') }),
@@ -30,7 +30,7 @@ export async function createTestPool(options: BrowserPoolOptions = {}): Promise<
   return {
     pool,
     root,
-    async close() {
+    close: async () => {
       await pool.close();
       await rm(root, { recursive: true, force: true });
     },
