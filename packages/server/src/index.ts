@@ -15,7 +15,7 @@ export type { ServerConfig, LogLevel } from './config/server-config.ts';
 export { openDatabase } from './store/database.ts';
 export type { DatabaseOptions, DatabaseDialect, ServerDatabase } from './store/database.ts';
 export { MIGRATION_TABLE } from './store/migrations.ts';
-export { createServerStore } from './store/server-store.ts';
+export { createServerStore, inTransaction } from './store/server-store.ts';
 export type {
   ServerStore,
   OrganizationRow,

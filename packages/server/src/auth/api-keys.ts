@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { PetrelError, newId } from '@petrel/protocol';
 import type { ApiKey, CreatedApiKey } from '@petrel/protocol';
+import { inTransaction } from '../store/server-store.ts';
 import type { ApiKeyRow, ServerStore } from '../store/server-store.ts';
 import type { Vault } from '../vault/vault.ts';
 import { createWebhookSecretValue, webhookSecretContext } from '../webhooks/webhook-secrets.ts';
@@ -63,8 +64,7 @@ export async function createApiKey(store: ServerStore, organizationId: string, n
 /** A new organization with its first API key. */
 export type CreatedOrganization = { organizationId: string; name: string; apiKey: CreatedApiKey };
 
-/** Creates an organization, its webhook secret and a first API key named `keyName`. */
-export async function createOrganization(
+async function insertOrganization(
   store: ServerStore,
   vault: Vault,
   options: { name: string; keyName: string; now: Date },
@@ -78,16 +78,29 @@ export async function createOrganization(
   return { organizationId, name: options.name, apiKey };
 }
 
+/** Creates an organization, its webhook secret and a first API key named `keyName`, in one transaction. */
+export async function createOrganization(
+  store: ServerStore,
+  vault: Vault,
+  options: { name: string; keyName: string; now: Date },
+): Promise<CreatedOrganization> {
+  return inTransaction(store, (tx) => insertOrganization(tx, vault, options));
+}
+
 /**
  * On the very first start (no bootstrap recorded), creates the `default` organization and a key
  * named `bootstrap`, and returns them: the caller prints the key once. Later calls, and concurrent
  * calls that lose the race, return undefined.
  */
 export async function ensureBootstrap(store: ServerStore, vault: Vault, now: Date = new Date()): Promise<CreatedOrganization | undefined> {
-  const existing = await store.organizations.list();
-  if (existing.length > 0) return undefined;
-  if (!(await store.meta.claim('bootstrap', 'started', now.toISOString()))) return undefined;
-  return createOrganization(store, vault, { name: 'default', keyName: 'bootstrap', now });
+  if ((await store.organizations.list()).length > 0) return undefined;
+  // One transaction: a crash leaves nothing behind (the next start bootstraps), and of two servers
+  // starting together on PostgreSQL the second waits on the claim's key and then finds it taken.
+  return inTransaction(store, async (tx) => {
+    if (!(await tx.meta.claim('bootstrap', now.toISOString(), now.toISOString()))) return undefined;
+    if ((await tx.organizations.list()).length > 0) return undefined;
+    return insertOrganization(tx, vault, { name: 'default', keyName: 'bootstrap', now });
+  });
 }
 
 /** Revokes a key; refuses to revoke the organization's last active key (that would lock it out). */

@@ -54,6 +54,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<ServerData
   }
   let db: Kysely<ServerTables>;
   let dialect: DatabaseDialect;
+  let migrationSchema: string | undefined;
   if (options.sqlitePath !== undefined) {
     const path = options.sqlitePath;
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -84,13 +85,19 @@ export async function openDatabase(options: DatabaseOptions): Promise<ServerData
     pool.on('error', () => {});
     db = new Kysely<ServerTables>({ dialect: new PostgresDialect({ pool }) });
     dialect = 'postgres';
-    if (schema !== undefined) {
-      try {
-        await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
-      } catch (error) {
-        await db.destroy();
-        throw new PetrelError('STORE_UNAVAILABLE', 'database.open: cannot reach PostgreSQL', { cause: error });
-      }
+    try {
+      if (schema !== undefined) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+      // Kysely looks for its bookkeeping tables in every schema unless told which one; another
+      // deployment (or test) in a sibling schema would otherwise be taken for ours.
+      const current = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+      migrationSchema = current.rows[0]?.schema ?? undefined;
+    } catch (error) {
+      await db.destroy();
+      throw new PetrelError('STORE_UNAVAILABLE', 'database.open: cannot reach PostgreSQL', { cause: error });
+    }
+    if (migrationSchema === undefined) {
+      await db.destroy();
+      throw new PetrelError('INVALID_CONFIG', 'database.open: PostgreSQL has no current schema (check search_path)');
     }
   }
 
@@ -99,6 +106,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<ServerData
     provider: serverMigrationProvider,
     migrationTableName: MIGRATION_TABLE,
     migrationLockTableName: MIGRATION_LOCK_TABLE,
+    ...(migrationSchema === undefined ? {} : { migrationTableSchema: migrationSchema }),
   });
   let closed = false;
   const close = async (): Promise<void> => {

@@ -333,3 +333,11 @@ export function createServerStore(database: ServerDatabase) {
 
 /** The server's domain store. */
 export type ServerStore = ReturnType<typeof createServerStore>;
+
+/**
+ * Runs `body` in one database transaction, with a store whose every method runs inside it; commits
+ * when `body` resolves, rolls back when it throws. Do not nest.
+ */
+export async function inTransaction<T>(store: ServerStore, body: (store: ServerStore) => Promise<T>): Promise<T> {
+  return store.database.db.transaction().execute((trx) => body(createServerStore({ ...store.database, db: trx })));
+}

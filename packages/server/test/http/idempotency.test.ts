@@ -16,6 +16,7 @@ test('the same key and body replays the first answer and creates one credential'
   const replay = await send({ credential: { secret_value: 'v' }, credential_type: 'secret', name: 'A' });
   assert.equal(replay.status, 201, 'key order does not matter');
   assert.equal(replay.headers.get('idempotent-replayed'), 'true');
+  assert.match(replay.headers.get('x-request-id') ?? '', /^req_/, 'replays carry their own request id');
   assert.equal(await replay.text(), firstBody);
   assert.equal(((await (await t.call('/v1/credentials')).json()) as unknown[]).length, 1);
 

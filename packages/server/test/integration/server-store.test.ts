@@ -59,6 +59,14 @@ for (const dialect of DIALECTS) {
         await database.ping();
       }));
 
+    test('a sibling deployment in another schema does not stand in for this one', { skip: dialect.name === 'sqlite' ? 'PostgreSQL schemas only' : false }, () =>
+      withStore(async (_store, first) => {
+        await using second = await dialect.open();
+        assert.deepEqual(await second.pendingMigrations(), []);
+        await createServerStore(second).organizations.insert({ organization_id: 'o_x', name: 'x', created_at: T0.toISOString() });
+        assert.equal((await createServerStore(first).organizations.list()).length, 0, 'the schemas are separate');
+      }));
+
     test('bootstrap happens once; keys are stored hashed and revocable', () =>
       withStore(async (store) => {
         const boot = await ensureBootstrap(store, vault, T0);
@@ -81,6 +89,21 @@ for (const dialect of DIALECTS) {
         assert.deepEqual(listed.map((key) => key.key_id), [boot.apiKey.key_id]);
         const all = await store.apiKeys.list(boot.organizationId, { page: 1, pageSize: 10, includeRevoked: true });
         assert.deepEqual(all.map((key) => key.key_id), [second.key_id, boot.apiKey.key_id], 'newest first');
+      }));
+
+    test('concurrent first starts bootstrap exactly once', () =>
+      withStore(async (store) => {
+        const results = await Promise.all([ensureBootstrap(store, vault, T0), ensureBootstrap(store, vault, T0), ensureBootstrap(store, vault, T0)]);
+        assert.equal(results.filter((result) => result !== undefined).length, 1);
+        assert.equal((await store.organizations.list()).length, 1);
+      }));
+
+    test('a failed bootstrap leaves nothing behind, so the next start bootstraps', () =>
+      withStore(async (store) => {
+        const broken = { ...vault, encrypt: () => { throw new Error('disk full'); } };
+        await assert.rejects(ensureBootstrap(store, broken, T0), /disk full/);
+        assert.deepEqual(await store.organizations.list(), []);
+        assert.ok(await ensureBootstrap(store, vault, T0));
       }));
 
     test('every read and write is scoped by organization', () =>
