@@ -144,6 +144,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         }
         await database.close();
         logger.info({}, 'petrel server stopped');
+        // pino writes asynchronously; flush so the last lines are not lost when the process exits.
+        (logger as { flush?: () => void }).flush?.();
       })();
       return closing;
     };

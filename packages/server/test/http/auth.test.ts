@@ -1,0 +1,28 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createTestApp } from '../helpers/test-app.ts';
+
+type Operation = { security?: unknown[] };
+
+test('every documented authenticated route answers 403 without a key or with a wrong one', async () => {
+  await using t = await createTestApp();
+  const document = (await (await t.call('/openapi.json', { key: null })).json()) as { paths: Record<string, Record<string, Operation>> };
+  let checked = 0;
+  for (const [template, operations] of Object.entries(document.paths)) {
+    for (const [method, operation] of Object.entries(operations)) {
+      const path = template.replaceAll(/\{[^}]+\}/g, 'x_01ABCDEFGHJKMNPQRSTVWXYZ0');
+      const init = { method: method.toUpperCase(), ...(method === 'post' ? { json: {} } : {}) };
+      if (operation.security === undefined) {
+        assert.notEqual((await t.call(path, { ...init, key: null })).status, 403, `${method} ${template} is public`);
+        continue;
+      }
+      for (const key of [null, 'pk_wrong', `pk_${'x'.repeat(43)}`]) {
+        const response = await t.call(path, { ...init, key });
+        assert.equal(response.status, 403, `${method} ${template} with key ${String(key)}`);
+        assert.deepEqual(await response.json(), { detail: 'Invalid credentials', code: 'UNAUTHENTICATED' });
+      }
+      checked++;
+    }
+  }
+  assert.ok(checked >= 12, `checked ${checked} authenticated operations`);
+});
