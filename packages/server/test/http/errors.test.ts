@@ -89,3 +89,31 @@ test('an unexpected failure is a 500 with a request id; the cause is logged, not
   assert.ok(error, 'the failure is logged with the request id');
   assert.ok(error.err?.message, 'with its cause');
 });
+
+test('odd bodies get a 4xx, never a 500', async () => {
+  await using t = await createTestApp({ maxBodyBytes: 512 * 1024 });
+  const deep = `{"name":"x","credential_type":"secret","credential":{"secret_value":"v"},"proxy_location":${'['.repeat(50_000)}${']'.repeat(50_000)}}`;
+  const bodies = [
+    'null',
+    '"a string"',
+    '42',
+    'true',
+    '[]',
+    '{}',
+    deep,
+    '{"name":"x","credential_type":"secret","credential":{"secret_value":"v"},"__proto__":{"polluted":true}}',
+    '{"name":"\\ud800","credential_type":"secret","credential":{"secret_value":"\\u0000"}}',
+    '{"name":"x","credential_type":"password","credential":{"username":"u","password":"p","totp":"otpauth://totp/x?secret=not base32"}}',
+    '{"name":"x","credential_type":"credit_card","credential":{"card_number":1}}',
+    '\uFEFF{"name":"x"}',
+  ];
+  for (const body of bodies) {
+    for (const path of ['/v1/credentials', '/v1/credentials/totp', '/v1/keys', '/v1/webhooks/secret/rotate']) {
+      const response = await t.call(path, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+      assert.ok(response.status < 500, `${path} ${body.slice(0, 60)} → ${response.status}`);
+      const json = (await response.json()) as { code?: string };
+      if (response.status >= 400) assert.ok(json.code, 'errors carry a code');
+    }
+  }
+  assert.equal(({} as Record<string, unknown>).polluted, undefined, 'no prototype pollution');
+});
