@@ -48,6 +48,7 @@ export class WorkerPool {
   #again = false;
   #stopped = false;
   #lastDiscovery = 0;
+  #keepAlive: NodeJS.Timeout | undefined;
 
   constructor(deps: WorkerPoolDeps) {
     this.#deps = deps;
@@ -60,6 +61,9 @@ export class WorkerPool {
 
   start(): void {
     const { store, clock } = this.#deps;
+    // A worker is a service: like a listening server it keeps the process alive until stopped
+    // (the clock's timers do not, so an API-only engine never holds a process open).
+    this.#keepAlive = setInterval(() => {}, 1 << 30);
     this.#unsubscribe = store.subscribe((notification) => {
       if (notification.kind !== 'due') return;
       if (notification.at <= clock.now()) this.kick();
@@ -233,6 +237,7 @@ export class WorkerPool {
     if (this.#stopped) return;
     this.#stopped = true;
     const { clock } = this.#deps;
+    clearInterval(this.#keepAlive);
     this.#unsubscribe?.();
     for (const timer of [this.#timer, this.#poll, this.#heartbeat]) if (timer) clock.clearTimer(timer);
     const runs = [...this.#running.values()];
