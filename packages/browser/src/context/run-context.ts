@@ -15,6 +15,7 @@ import { locateTarget, rankCandidates, type DescribedElement, type FrameHop, typ
 import { createArtifactRecorder, type ArtifactRecord } from '../artifacts/artifact-recorder.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import { callPage, createObserver, type ElementRef, type ObserveOptions } from '../observe/observer.ts';
+import { mutationTracker } from '../observe/page-script.ts';
 import type { Observation, ObservedTab, PendingDialog } from '../observe/observation.ts';
 import type { ResolvedContextOptions, StorageState } from './context-options.ts';
 
@@ -374,6 +375,8 @@ export async function openRunContext(init: RunContextInit): Promise<RunContext> 
 
   context.on('page', attach);
   for (const page of context.pages()) attach(page);
+  // Documents from now on record when scripts last changed them (see mutationTracker).
+  await context.addInitScript(mutationTracker);
   if (options.trace) {
     try {
       await context.tracing.start({ screenshots: true, snapshots: true, sources: false, title: options.runId });

@@ -11,13 +11,12 @@
 // - `describe`: the replay selectors of one element (role+name, label, placeholder, test id, text,
 //   CSS, XPath), each with the number of matches in the frame.
 // - `settleStart` / `settleWait`: a MutationObserver-based "DOM is quiet" wait.
-// - `scrollPage`, `scrollElement`, `scrollToText`, `readText`, `readHtml`, `frameHop`: small helpers.
+// - `scrollPage`, `scrollElement`, `scrollToText`, `readText`, `readHtml`, `textVisible`: small helpers.
 
 /** Arguments of one call into the page script. */
 export type PageCall =
   | { op: 'observe'; maxText: number; maxName: number }
   | { op: 'describe'; ref: string; settle: boolean }
-  | { op: 'frameHop'; ref: string }
   | { op: 'settleStart' }
   | { op: 'settleWait'; quietMs: number; capMs: number }
   | { op: 'scrollPage'; dx: number; dy: number }
@@ -29,6 +28,32 @@ export type PageCall =
 
 /** The attribute the page script writes on every element it gives an id (`<doc>-<n>`). */
 export const REF_ATTRIBUTE = 'data-petrel-id';
+
+/**
+ * Installed in every document at creation (`context.addInitScript`): remembers when the DOM last
+ * changed after the parser finished, so settling after an action or a navigation can tell at once
+ * whether the page is quiet instead of watching it for a fixed time. Self-contained, like pageScript.
+ */
+export function mutationTracker(): void {
+  const KEY = Symbol.for('petrel.mutations.v1');
+  const g = globalThis as unknown as Record<symbol, { last: number } | undefined>;
+  if (g[KEY]) return;
+  const tracker = { last: Number.NEGATIVE_INFINITY };
+  Object.defineProperty(globalThis, KEY, { value: tracker, enumerable: false, configurable: true });
+  const start = () => {
+    // Parser insertions are not activity; only what scripts change once the document is parsed.
+    new MutationObserver((records) => {
+      if (document.readyState === 'loading') return;
+      for (const record of records) {
+        if (record.type === 'attributes' && record.attributeName === 'data-petrel-id') continue;
+        tracker.last = performance.now();
+        return;
+      }
+    }).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+  };
+  if (document.documentElement) start();
+  else document.addEventListener('readystatechange', start, { once: true });
+}
 
 /** The page script itself; call only through `frame.evaluate(pageScript, call)`. */
 export function pageScript(call: PageCall): unknown {
@@ -486,8 +511,10 @@ export function pageScript(call: PageCall): unknown {
   }
 
   function deepAll(root: Document | ShadowRoot, selector: string, out: Element[] = []): Element[] {
-    for (const el of Array.from(root.querySelectorAll(selector))) out.push(el);
-    for (const el of Array.from(root.querySelectorAll('*'))) if (el.shadowRoot) deepAll(el.shadowRoot, selector, out);
+    const found = Array.from(root.querySelectorAll(selector));
+    for (const el of found) out.push(el);
+    const hosts = selector === '*' ? found : Array.from(root.querySelectorAll('*'));
+    for (const el of hosts) if (el.shadowRoot) deepAll(el.shadowRoot, selector, out);
     return out;
   }
 
@@ -560,7 +587,10 @@ export function pageScript(call: PageCall): unknown {
     const tag = el.localName;
     const role = roleOf(el);
     const name = nameOf(el, role, 200);
+    const inShadow = el.getRootNode() !== document;
     const candidates: Record<string, unknown>[] = [];
+    // Every element, shadow roots included; counts below are matches in this frame, so a selector
+    // that is not unique is kept with the index of this element among its matches.
     const all = deepAll(document, '*');
     const indexAmong = (matches: Element[]) => ({ count: matches.length, nth: matches.indexOf(el) });
 
@@ -572,92 +602,53 @@ export function pageScript(call: PageCall): unknown {
       }
     }
     if (role !== 'generic' && name) {
-      const matches = all.filter((e) => {
-        if (e === el) return true;
-        const r = roleOf(e);
-        return r === role && e.checkVisibility() && nameOf(e, r, 200) === name;
-      });
+      const matches = all.filter((e) => e === el || (roleOf(e) === role && nameOf(e, role, 200) === name && e.checkVisibility()));
       candidates.push({ kind: 'role', role, name, ...indexAmong(matches) });
     }
-    const label = tag === 'input' || tag === 'select' || tag === 'textarea' ? labelText(el, 200) : '';
+    const isField = (e: Element) => e.localName === 'input' || e.localName === 'select' || e.localName === 'textarea';
+    const label = isField(el) ? labelText(el, 200) : '';
     const ariaLabel = el.getAttribute('aria-label');
     const labelValue = label || (ariaLabel ? collapse(ariaLabel) : '');
     if (labelValue) {
-      const matches = all.filter((e) => {
-        if (e === el) return true;
-        const l = e.localName === 'input' || e.localName === 'select' || e.localName === 'textarea' ? labelText(e, 200) : '';
-        return (l || collapse(e.getAttribute('aria-label') ?? '')) === labelValue;
-      });
+      const matches = all.filter((e) => e === el || (isField(e) && labelText(e, 200) === labelValue) || collapse(e.getAttribute('aria-label') ?? '') === labelValue);
       candidates.push({ kind: 'label', text: labelValue, ...indexAmong(matches) });
     }
     const placeholder = el.getAttribute('placeholder');
     if (placeholder) {
       candidates.push({ kind: 'placeholder', text: placeholder, ...indexAmong(all.filter((e) => e.getAttribute('placeholder') === placeholder)) });
     }
-    if (tag !== 'input' && tag !== 'select' && tag !== 'textarea') {
+    if (!isField(el)) {
       const text = textOf(el, 200);
-      if (text && text.length <= 80) {
-        // getByText matches the smallest element whose own text is this text.
-        const matches = all.filter((e) => {
-          if (e === el) return true;
-          if (textOf(e, 200) !== text) return false;
-          return !Array.from(e.children).some((c) => textOf(c, 200) === text);
-        });
-        if (!Array.from(el.children).some((c) => textOf(c, 200) === text)) candidates.push({ kind: 'text', text, ...indexAmong(matches) });
+      // getByText matches the smallest element whose text is this text; elements of other tags that
+      // repeat it are rare enough that only this tag is counted.
+      if (text && text.length <= 80 && !Array.from(el.children).some((c) => textOf(c, 200) === text)) {
+        const matches = all.filter((e) => e === el || (e.localName === tag && textOf(e, 200) === text && !Array.from(e.children).some((c) => textOf(c, 200) === text)));
+        candidates.push({ kind: 'text', text, ...indexAmong(matches) });
       }
     }
     const css = cssPath(el);
-    candidates.push({ kind: 'css', selector: css, ...indexAmong(deepAll(document, '*').filter((e) => e === el || safeMatches(e, css))) });
+    let cssCount = 1;
+    if (!inShadow) {
+      try {
+        cssCount = document.querySelectorAll(css).length;
+      } catch {
+        cssCount = 1;
+      }
+    }
+    candidates.push({ kind: 'css', selector: css, count: Math.max(1, cssCount), nth: cssCount > 1 ? Array.from(document.querySelectorAll(css)).indexOf(el) : 0 });
     const xpath = xpathOf(el);
-    if (xpath) {
-      let count = 1;
-      try {
-        count = document.evaluate(`count(${xpath})`, document, null, XPathResult.NUMBER_TYPE, null).numberValue;
-      } catch {
-        // keep 1
-      }
-      candidates.push({ kind: 'xpath', selector: xpath, count, nth: 0 });
-    }
-    return { tag, role, name, inShadow: el.getRootNode() !== document, candidates };
-  }
-
-  function safeMatches(el: Element, css: string): boolean {
-    // The path may cross shadow roots, which Element.matches cannot; compare by the last compound only then.
-    try {
-      return el.matches(css);
-    } catch {
-      return false;
-    }
-  }
-
-  function frameHop(ref: string): unknown {
-    const el = findRef(ref);
-    if (!el) return null;
-    const tag = el.localName;
-    const root = el.getRootNode() as Document | ShadowRoot;
-    const same = (selector: string) => {
-      try {
-        return root.querySelectorAll(selector).length === 1;
-      } catch {
-        return false;
-      }
-    };
-    const id = el.getAttribute('id');
-    const name = el.getAttribute('name');
-    const title = el.getAttribute('title');
-    const src = el.getAttribute('src');
-    let selector = '';
-    if (id && !looksGenerated(id) && same(`#${cssEscapeIdent(id)}`)) selector = `#${cssEscapeIdent(id)}`;
-    else if (name && same(`${tag}[name=${quoteAttr(name)}]`)) selector = `${tag}[name=${quoteAttr(name)}]`;
-    else if (title && same(`${tag}[title=${quoteAttr(title)}]`)) selector = `${tag}[title=${quoteAttr(title)}]`;
-    else if (src && same(`${tag}[src=${quoteAttr(src)}]`)) selector = `${tag}[src=${quoteAttr(src)}]`;
-    else selector = cssPath(el);
-    return { selector, ...(name ? { name } : {}), ...(src ? { src } : {}) };
+    if (xpath) candidates.push({ kind: 'xpath', selector: xpath, count: 1, nth: 0 });
+    return { tag, role, name, inShadow, candidates };
   }
 
   // ---- settling ----
 
+  const tracker = (globalThis as unknown as Record<symbol, { last: number } | undefined>)[Symbol.for('petrel.mutations.v1')];
+
   function settleStart(): boolean {
+    st.lastMutation = Number.NEGATIVE_INFINITY;
+    // Documents created before the context installed the tracker get a watch from here on.
+    if (tracker) return true;
     if (!st.observer) {
       st.observer = new MutationObserver((records) => {
         for (const record of records) {
@@ -667,11 +658,11 @@ export function pageScript(call: PageCall): unknown {
         }
       });
     }
-    st.lastMutation = Number.NEGATIVE_INFINITY;
     st.observer.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
     return true;
   }
 
+  /** Resolves true once the document is parsed and has not changed for `quietMs`, false at `capMs`. */
   function settleWait(quietMs: number, capMs: number): Promise<boolean> {
     const start = performance.now();
     return new Promise((resolve) => {
@@ -682,19 +673,12 @@ export function pageScript(call: PageCall): unknown {
       const check = () => {
         const now = performance.now();
         if (now - start >= capMs) return finish(false);
-        if (document.readyState !== 'loading' && now - st.lastMutation >= quietMs) return finish(true);
-        setTimeout(check, Math.max(10, Math.min(quietMs, st.lastMutation + quietMs - now)));
+        const last = Math.max(st.lastMutation, tracker?.last ?? Number.NEGATIVE_INFINITY);
+        if (document.readyState !== 'loading' && now - last >= quietMs) return finish(true);
+        setTimeout(check, document.readyState === 'loading' ? 10 : Math.max(5, last + quietMs - now));
       };
-      // Let the frame that follows the action render first; background tabs get no animation frames.
-      let ran = false;
-      const once = () => {
-        if (!ran) {
-          ran = true;
-          check();
-        }
-      };
-      requestAnimationFrame(() => setTimeout(once, 0));
-      setTimeout(once, 50);
+      // One task first, so work the action queued (timers, message handlers) gets to run.
+      setTimeout(check, 0);
     });
   }
 
@@ -729,8 +713,6 @@ export function pageScript(call: PageCall): unknown {
       if (call.settle) settleStart();
       return described;
     }
-    case 'frameHop':
-      return frameHop(call.ref);
     case 'settleStart':
       return settleStart();
     case 'settleWait':
