@@ -1,0 +1,56 @@
+// @petrel/blocks: block workflow definitions (Skyvern's JSON/YAML format and seed 000's task lists),
+// their save-time validation with line and column, the sandboxed Jinja templating, run parameters,
+// and the step graph of a version. The interpreter that runs blocks as durable engine steps comes
+// next and builds on these exports.
+export { parseWorkflowDefinition } from './definition/parse-definition.ts';
+export type { ParseDefinitionOptions, ParsedBlockWorkflow, ParsedWorkflowDefinition } from './definition/parse-definition.ts';
+export { WARNING_CODES, formatIssuePath } from './definition/definition-issue.ts';
+export type { DefinitionIssue, DefinitionWarning, WarningCode } from './definition/definition-issue.ts';
+export type { DefinitionFormat } from './definition/source-document.ts';
+export { isIdentifier, sanitizeIdentifier } from './definition/sanitize-identifiers.ts';
+export {
+  TEMPLATED_FIELDS,
+  UNSUPPORTED_BLOCK_TYPES,
+  isLoopBlock,
+  outputParameterKey,
+  walkBlocks,
+  listTemplatedStrings,
+} from './definition/block-fields.ts';
+export type { BlockPlace, TemplatedString } from './definition/block-fields.ts';
+export { routeBlocks, usesGraphRouting, conditionalFallbackTarget } from './definition/block-routing.ts';
+export type { BlockRouting } from './definition/block-routing.ts';
+
+export { renderTemplate, renderValue, evaluateCondition, checkTemplateSyntax } from './templating/render-template.ts';
+export type { RenderOptions, TemplateVariables } from './templating/render-template.ts';
+export { createTemplateContext, BUILTIN_TEMPLATE_VARIABLES, LOOP_TEMPLATE_VARIABLES } from './templating/template-context.ts';
+export type { TemplateContext, TemplateContextInput, LoopVariables } from './templating/template-context.ts';
+export { findTemplateVariables } from './templating/template-variables.ts';
+export type { TemplateVariable } from './templating/template-variables.ts';
+export { parseTruthy, FALSE_TEXTS } from './templating/truthiness.ts';
+export { TEMPLATE_LIMITS } from './templating/jinja-sandbox.ts';
+
+export { coerceParameterValue } from './parameters/coerce-parameter.ts';
+export type { CoercionResult } from './parameters/coerce-parameter.ts';
+export {
+  VAULT_INTEGRATIONS,
+  isVaultParameter,
+  unavailableParameterError,
+  resolveRunParameters,
+  resolveContextParameter,
+  listOutputParameters,
+} from './parameters/run-parameters.ts';
+export type { RunParameter, ResolvedRunParameters } from './parameters/run-parameters.ts';
+
+export { compileTaskListWorkflow } from './seed000/compile-task-list.ts';
+export type { SavedTask, CompileTaskListOptions } from './seed000/compile-task-list.ts';
+
+export { buildVersionGraph, blockStepConfig, humanInteractionEventType, childWorkflowEventType } from './graph/block-graph.ts';
+export type {
+  VersionGraph,
+  VersionGraphOptions,
+  GraphNode,
+  GraphBlockNode,
+  GraphFunction,
+  GraphStepConfig,
+  GraphPayloadShape,
+} from './graph/block-graph.ts';
