@@ -42,7 +42,7 @@ export type { ReplayDescriptor, ReplayTarget, ReplayAction, SelectorCandidate, F
 export { ARTIFACT_TYPES, createArtifactRecorder } from './artifacts/artifact-recorder.ts';
 export type { ArtifactRecord, ArtifactType, ArtifactRecorder, ArtifactRecorderOptions } from './artifacts/artifact-recorder.ts';
 export { createDiskBlobStore } from './storage/disk-blob-store.ts';
-export type { DiskBlobStoreOptions } from './storage/disk-blob-store.ts';
+export type { DiskBlobStore, DiskBlobStoreOptions } from './storage/disk-blob-store.ts';
 export { createS3BlobStore } from './storage/s3-blob-store.ts';
 export type { S3BlobStoreOptions } from './storage/s3-blob-store.ts';
 export { checkBlobKey } from './storage/blob-store.ts';

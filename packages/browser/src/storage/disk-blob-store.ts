@@ -27,8 +27,16 @@ export type DiskBlobStoreOptions = {
   root: string;
 };
 
+/** The disk store: a BlobStore that can also say where a blob's bytes are on disk. */
+export type DiskBlobStore = BlobStore & {
+  /** The folder given at creation. */
+  readonly root: string;
+  /** The file holding a key's bytes (it exists once `put` has finished). */
+  pathOf(key: string): string;
+};
+
 /** A BlobStore on the local file system (the default store). */
-export function createDiskBlobStore(options: DiskBlobStoreOptions): BlobStore {
+export function createDiskBlobStore(options: DiskBlobStoreOptions): DiskBlobStore {
   if (typeof options?.root !== 'string' || options.root.length === 0) {
     throw new PetrelError('VALIDATION_FAILED', 'createDiskBlobStore: root must be a folder path', { details: { field: 'root' } });
   }
@@ -53,6 +61,8 @@ export function createDiskBlobStore(options: DiskBlobStoreOptions): BlobStore {
 
   return {
     description: `disk:${root}`,
+    root,
+    pathOf: (key: string) => dataPath(checkBlobKey(key, 'blobs.pathOf')),
 
     async put(key: string, body: BlobBody, putOptions: BlobPutOptions = {}): Promise<BlobInfo> {
       checkBlobKey(key, 'blobs.put');
