@@ -147,6 +147,10 @@ describe('actions', skipWithoutChromium, () => {
     const moved = page.elements.find((e) => e.id === last.id);
     assert.ok(moved && moved.bounds.y >= 0 && moved.bounds.y < page.scroll.viewportHeight, 'the element is in the viewport');
     assert.equal((await ctx.act({ type: 'scroll', direction: 'up', pages: 100 })).ok, true);
+    const toText = await ctx.act({ type: 'scroll', text: 'Catalogue item 350' });
+    assert.equal(toText.ok, true, toText.error?.message);
+    page = await ctx.observe();
+    assert.ok(page.scroll.y > 10 * page.scroll.viewportHeight, `scrolled to ${page.scroll.y}`);
     const missing = await ctx.act({ type: 'scroll', text: 'no such text anywhere 42' });
     assert.equal(missing.ok, false);
     assert.equal(missing.error?.code, 'ELEMENT_NOT_FOUND');
@@ -161,6 +165,8 @@ describe('actions', skipWithoutChromium, () => {
     result = await ctx.act({ type: 'wait', ms: 200 });
     assert.equal(result.ok, true);
     assert.ok(Date.now() - started >= 190);
+    result = await ctx.act({ type: 'wait' });
+    assert.equal(result.ok, true, 'a bare wait waits for the page to settle');
     result = await ctx.act({ type: 'wait', text: 'never appears', timeoutMs: 300 });
     assert.equal(result.ok, false);
     assert.equal(result.error?.code, 'TIMEOUT');
@@ -254,11 +260,16 @@ describe('actions', skipWithoutChromium, () => {
     assert.match((await ctx.act({ type: 'read_html', elementId: link.id })).value ?? '', /^<a [^>]*href="\/orders\/ORD-10004\/invoice"/);
   });
 
-  it('double clicks and hovers (test page)', async () => {
+  it('double clicks, hovers and scrolls inside a scroll container (test page)', async () => {
     await using site = await serveSite();
     await using ctx = await pool.newContext();
     await ctx.act({ type: 'goto_url', url: site.url });
     const page = await ctx.observe();
+    const box = page.elements.find((e) => e.role === 'scrollable');
+    assert.ok(box, page.text);
+    assert.equal(box.attributes.scroll, '0/900');
+    assert.equal((await ctx.act({ type: 'scroll', elementId: box.id, direction: 'down' })).ok, true);
+    assert.equal((await ctx.observe()).elements.find((e) => e.id === box.id)?.attributes.scroll, '100/900');
     assert.equal((await ctx.act({ type: 'click', elementId: element(page, 'button', 'Twice').id, double: true })).ok, true);
     assert.equal((await ctx.act({ type: 'hover', elementId: element(page, 'button', 'Hover me').id })).ok, true);
     const changed = await ctx.observe();
@@ -287,7 +298,8 @@ async function serveSite(): Promise<{ url: string; [Symbol.asyncDispose](): Prom
     response.end(`<title>Gestures</title>
 <button id=twice ondblclick="document.getElementById('out').textContent='double clicked'">Twice</button>
 <button id=hover onmouseenter="document.getElementById('out2').textContent='hovered'">Hover me</button>
-<p id=out>nothing</p><p id=out2>nothing</p>`);
+<p id=out>nothing</p><p id=out2>nothing</p>
+<div id=box style="height:100px;overflow:auto"><div style="height:1000px">Top of the box</div></div>`);
   });
   return { url: site.url, [Symbol.asyncDispose]: () => site.close() };
 }
