@@ -805,12 +805,16 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       const deadline = Date.now() + (waitOptions?.timeoutMs ?? 60_000);
       const signal = waitOptions?.signal;
       for (;;) {
+        const checked = Date.now();
         const row = await findRow(op, ref);
         if (wanted.has(row.status)) return details(row, true, 'asc');
         if (signal?.aborted) throw signal.reason;
         const left = deadline - Date.now();
         if (left <= 0) throw new PetrelError('TIMEOUT', `${op}: instance "${row.id}" is still ${row.status}`);
         await waitForChange(Math.min(left, 200), signal);
+        // Many changes arrive in bursts (a step per event); look again at most every 10 ms.
+        const since = Date.now() - checked;
+        if (since < 10) await new Promise((resolveDelay) => setTimeout(resolveDelay, 10 - since));
       }
     },
   };

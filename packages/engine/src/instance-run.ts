@@ -106,6 +106,8 @@ export class InstanceRun {
   readonly #rollbacks = new Map<string, RollbackEntry>();
   readonly #suspensions: Array<{ dueAt: number; eventType?: string }> = [];
   readonly #abort = new AbortController();
+  /** Rejecters of attempts in flight, called when the invocation aborts. */
+  readonly #abortWaiters = new Set<() => void>();
   #maxSeq = 0;
   #doCount = 0;
   #inFlight = 0;
@@ -185,6 +187,7 @@ export class InstanceRun {
     if (this.#abort.signal.aborted) return;
     this.abortReason = reason;
     this.#abort.abort(new InvocationAbort(reason, message));
+    for (const waiter of this.#abortWaiters) waiter();
     this.#scheduleCheck();
   }
 
@@ -299,7 +302,8 @@ export class InstanceRun {
       });
     } finally {
       this.#inFlight--;
-      this.#scheduleCheck();
+      // Only a state that can end the invocation needs a look; a plain step completion does not.
+      if (this.#inFlight === 0 && (this.#suspensions.length > 0 || this.#phase !== 'run' || this.#runSettled || this.#fatal)) this.#scheduleCheck();
     }
     if ('parked' in outcome) return park();
     if ('suspendAt' in outcome) {
@@ -373,7 +377,7 @@ export class InstanceRun {
     } else if (s.row && s.row.status === 'waiting' && s.row.wakeAt !== null) {
       const wait = s.row.wakeAt - clock.now();
       if (wait > this.#deps.inlineWaitMs) return { suspendAt: s.row.wakeAt };
-      if (wait > 0) await this.#inlineWait(wait);
+      if (wait > 0) await this.#waitUntil(s.row.wakeAt);
     }
 
     for (;;) {
@@ -416,7 +420,9 @@ export class InstanceRun {
       if (error === undefined) {
         attempts.push({ attempt: attemptNo, startedAt: attemptStart, endedAt: now, success: true, error: null });
         const row: StepRow = { ...baseRow(), status: 'complete', endedAt: now, output: text };
-        await this.#write([{ row, events: announce([{ kind: s.kinds.completed, payload: { step: stepInfo, attempt: attemptNo, output: outputForEvent(text, sensitive) } }]) }]);
+        // A step that completes before anything announced it gets one event, which carries its start.
+        const completed: OutboxEventInput = { kind: s.kinds.completed, payload: { step: stepInfo, attempt: attemptNo, startedAt, output: outputForEvent(text, sensitive) } };
+        await this.#write([{ row, events: [completed] }]);
         return { value: text === null ? undefined : JSON.parse(text) };
       }
 
@@ -447,7 +453,7 @@ export class InstanceRun {
       const wakeAt = now + delay;
       await this.#write([{ row: { ...baseRow(), status: 'waiting', wakeAt }, events: announce([attemptEvent]) }]);
       if (delay > this.#deps.inlineWaitMs || (this.#phase !== 'run' && this.#phase !== 'rollback')) return { suspendAt: wakeAt };
-      await this.#inlineWait(delay);
+      await this.#waitUntil(wakeAt);
     }
   }
 
@@ -461,24 +467,43 @@ export class InstanceRun {
   ): Promise<unknown> {
     const { clock } = this.#deps;
     const config = s.resolved.stored;
-    const controller = new AbortController();
     const instanceSignal = this.#abort.signal;
-    const forward = (): void => controller.abort(instanceSignal.reason);
-    instanceSignal.addEventListener('abort', forward, { once: true });
-    const ctx: StepContext = { step: { name: s.name, count: s.count }, attempt, config, signal: controller.signal };
+    // The attempt's AbortController is made only when the step reads ctx.signal (most trivial steps never do).
+    let controller: AbortController | undefined;
+    const forward = (): void => controller?.abort(instanceSignal.reason);
+    const step = { name: s.name, count: s.count };
+    const ctx: StepContext = {
+      step,
+      attempt,
+      config,
+      get signal(): AbortSignal {
+        if (!controller) {
+          controller = new AbortController();
+          if (instanceSignal.aborted) controller.abort(instanceSignal.reason);
+          else instanceSignal.addEventListener('abort', forward, { once: true });
+        }
+        return controller.signal;
+      },
+    };
     return new Promise((resolve, reject) => {
       let timer: TimerHandle | undefined;
       let settled = false;
       const finish = (): void => {
         settled = true;
         if (timer) clock.clearTimer(timer);
-        instanceSignal.removeEventListener('abort', forward);
+        this.#abortWaiters.delete(onAbort);
+        if (controller) instanceSignal.removeEventListener('abort', forward);
+      };
+      const onAbort = (): void => {
+        if (settled) return;
+        finish();
+        reject(instanceSignal.reason);
       };
       const onTimeout = (): void => {
         if (settled) return;
         finish();
         const error = new PetrelError('STEP_TIMEOUT', `step.do: attempt ${attempt} of step "${s.name.slice(0, 64)}" timed out after ${config.timeout} ms`);
-        controller.abort(error);
+        controller?.abort(error);
         reject(error);
       };
       const onMarker = (): void => {
@@ -502,34 +527,26 @@ export class InstanceRun {
           eventType: null,
           sensitive: config.sensitive === 'output',
         };
-        this.#write([{ row, events: announce([{ kind: 'attempt_started', payload: { step: ctx.step, attempt } }]) }]).catch(() => {});
+        this.#write([{ row, events: announce([{ kind: 'attempt_started', payload: { step, attempt } }]) }]).catch(() => {});
       };
       const markerMs = this.#deps.startedMarkerMs;
       timer = markerMs < config.timeout ? clock.setTimer(onMarker, markerMs) : clock.setTimer(onTimeout, config.timeout);
-      const onAbort = (): void => {
-        if (settled) return;
-        finish();
-        reject(instanceSignal.reason);
-      };
-      instanceSignal.addEventListener('abort', onAbort, { once: true });
+      this.#abortWaiters.add(onAbort);
       let result: unknown;
       try {
         result = s.fn(ctx);
       } catch (error) {
         finish();
-        instanceSignal.removeEventListener('abort', onAbort);
         reject(error);
         return;
       }
       Promise.resolve(result).then(
         (value) => {
-          instanceSignal.removeEventListener('abort', onAbort);
           if (settled) return;
           finish();
           resolve(value);
         },
         (error: unknown) => {
-          instanceSignal.removeEventListener('abort', onAbort);
           if (settled) return;
           finish();
           reject(error);
@@ -557,13 +574,16 @@ export class InstanceRun {
     }
   }
 
-  async #inlineWait(ms: number): Promise<void> {
+  /** Waits in process until `at` (clock time); timers may fire a little early, so it checks. */
+  async #waitUntil(at: number): Promise<void> {
+    const { clock } = this.#deps;
     try {
-      await sleepOn(this.#deps.clock, ms, this.#abort.signal);
+      for (let left = at - clock.now(); left > 0; left = at - clock.now()) await sleepOn(clock, left, this.#abort.signal);
     } catch {
       await park();
     }
   }
+
 
   /** Writes step records in order under the lease; a lost lease or a store failure ends the invocation. */
   async #write(writes: StepWrite[]): Promise<void> {
@@ -664,7 +684,7 @@ export class InstanceRun {
     }
     this.#inFlight++;
     try {
-      if (remaining > 0) await this.#inlineWait(remaining);
+      if (remaining > 0) await this.#waitUntil(wakeAt);
       const now = clock.now();
       await this.#write([{ row: { ...current, status: 'complete', endedAt: now }, events: [{ kind: 'sleep_completed', payload: { step: { name, count } } }] }]);
     } finally {

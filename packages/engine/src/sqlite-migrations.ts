@@ -105,7 +105,7 @@ CREATE TABLE engine_events (
 CREATE INDEX engine_events_by_instance ON engine_events (instance_pk, type, id);
 
 CREATE TABLE engine_outbox (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq INTEGER PRIMARY KEY,
   namespace TEXT NOT NULL,
   workflow_name TEXT NOT NULL,
   instance_id TEXT NOT NULL,

@@ -248,24 +248,38 @@ class SqliteStore implements Store {
     for (const listener of this.#listeners) listener(notification);
   }
 
+  #lastSeq = 0;
+
   #notifyOutbox(): void {
-    if (this.#listeners.size === 0) return;
-    this.#notify({ kind: 'outbox', seq: this.#latestSeq() });
+    if (this.#listeners.size === 0 || this.#lastSeq === 0) return;
+    this.#notify({ kind: 'outbox', seq: this.#lastSeq });
   }
 
   #latestSeq(): number {
-    const row = this.#s.latestSeq.get() as { seq: number } | undefined;
-    return row ? row.seq : 0;
+    const row = this.#s.latestSeq.get() as { seq: number | null } | undefined;
+    return row?.seq ?? 0;
   }
 
   #tx<T>(fn: () => T): T {
     if (this.#closed) throw new PetrelError('STORE_UNAVAILABLE', 'store: the SQLite store is closed');
-    return this.#db.transaction(fn).immediate();
+    // BEGIN IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading a read.
+    this.#s.begin.run();
+    try {
+      const result = fn();
+      this.#s.commit.run();
+      return result;
+    } catch (error) {
+      if (this.#db.inTransaction) this.#s.rollback.run();
+      throw error;
+    }
   }
 
   #outbox(ident: { namespace: string; workflow_name: string; id: string }, events: readonly OutboxEventInput[], now: number): void {
     for (const event of events) {
-      this.#s.insertOutbox.run(ident.namespace, ident.workflow_name, ident.id, event.kind, event.payload === undefined ? '{}' : JSON.stringify(event.payload), now);
+      this.#lastSeq = Number(
+        this.#s.insertOutbox.run(ident.namespace, ident.workflow_name, ident.id, event.kind, event.payload === undefined ? '{}' : JSON.stringify(event.payload), now)
+          .lastInsertRowid,
+      );
     }
   }
 
@@ -808,10 +822,14 @@ class SqliteStore implements Store {
   }
 
   async pruneOutbox(query: { throughSeq?: number; olderThan?: number; limit: number }): Promise<number> {
+    // The newest event is never deleted: it keeps the rowid sequence from restarting, so seq stays monotonic.
     return this.#tx(
       () =>
         this.#db
-          .prepare('DELETE FROM engine_outbox WHERE seq IN (SELECT seq FROM engine_outbox WHERE seq <= ? AND created_at < ? ORDER BY seq LIMIT ?)')
+          .prepare(
+            `DELETE FROM engine_outbox WHERE seq IN (SELECT seq FROM engine_outbox WHERE seq <= ? AND created_at < ?
+               AND seq < (SELECT max(seq) FROM engine_outbox) ORDER BY seq LIMIT ?)`,
+          )
           .run(query.throughSeq ?? Number.MAX_SAFE_INTEGER, query.olderThan ?? Number.MAX_SAFE_INTEGER, query.limit).changes,
     );
   }
@@ -912,7 +930,10 @@ class SqliteStore implements Store {
 
 function prepareStatements(db: Database.Database) {
   return {
-    latestSeq: db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'engine_outbox'"),
+    begin: db.prepare('BEGIN IMMEDIATE'),
+    commit: db.prepare('COMMIT'),
+    rollback: db.prepare('ROLLBACK'),
+    latestSeq: db.prepare('SELECT max(seq) AS seq FROM engine_outbox'),
     insertOutbox: db.prepare('INSERT INTO engine_outbox (namespace, workflow_name, instance_id, kind, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
     readOutbox: db.prepare('SELECT * FROM engine_outbox WHERE seq > ? ORDER BY seq LIMIT ?'),
     readOutboxNs: db.prepare('SELECT * FROM engine_outbox WHERE seq > ? AND namespace = ? ORDER BY seq LIMIT ?'),

@@ -13,11 +13,12 @@ test('the outbox records every transition in order, with a monotonic seq', async
   const events = await engine.outbox.read({ afterSeq: 0, limit: 100 });
   assert.deepEqual(
     events.map((e) => e.kind),
-    ['workflow_queued', 'workflow_started', 'step_started', 'step_completed', 'workflow_completed'],
+    ['workflow_queued', 'workflow_started', 'step_completed', 'workflow_completed'],
+    'a step that completes at once is announced by one step_completed event',
   );
   for (let i = 1; i < events.length; i++) assert.ok(events[i]!.seq > events[i - 1]!.seq);
-  assert.deepEqual(events[3]?.payload, { step: { name: 'one', count: 1 }, attempt: 1, output: 1 });
-  assert.deepEqual(events[4]?.payload, { output: 1 });
+  assert.deepEqual({ ...events[2]?.payload, startedAt: typeof events[2]?.payload.startedAt }, { step: { name: 'one', count: 1 }, attempt: 1, output: 1, startedAt: 'number' });
+  assert.deepEqual(events[3]?.payload, { output: 1 });
   assert.ok(events.every((e) => e.namespace === 'default' && e.workflowName === 'tiny' && e.instanceId === 't' && e.timestamp > 0));
   const last = events.at(-1)!.seq;
   assert.equal(await engine.outbox.wait({ afterSeq: last, timeoutMs: 50 }), false);
@@ -27,7 +28,7 @@ test('the outbox records every transition in order, with a monotonic seq', async
   assert.equal(await engine.outbox.cursor('webhooks'), 3, 'a cursor never moves back');
   assert.equal(await engine.outbox.cursor('nobody'), undefined);
   assert.equal(await engine.outbox.prune({ throughSeq: events[2]!.seq }), 3);
-  assert.deepEqual((await engine.outbox.read({ afterSeq: 0 })).map((e) => e.seq), events.slice(3).map((e) => e.seq));
+  assert.deepEqual((await engine.outbox.read({ afterSeq: 0 })).map((e) => e.seq), [last]);
   assert.equal(await engine.outbox.latestSeq(), last);
 });
 
