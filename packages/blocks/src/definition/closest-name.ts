@@ -21,7 +21,7 @@ export function findClosestName(name: string, candidates: Iterable<string>): str
   let bestDistance = Math.max(1, Math.floor(name.length / 3)) + 1;
   for (const candidate of candidates) {
     const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
+    if (distance < bestDistance && distance < name.length) {
       best = candidate;
       bestDistance = distance;
     }

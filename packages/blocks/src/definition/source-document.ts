@@ -1,8 +1,9 @@
 // Reads a definition from YAML or JSON text and keeps a way back from a path in the parsed value to
-// the line and column of the node in the text (the `yaml` library's document API: `parseDocument`,
-// `LineCounter`, node ranges). JSON text is parsed with `JSON.parse` for exact JSON semantics; its
-// positions come from reading the same text as YAML (JSON is YAML's flow style), so they are
-// best-effort for exotic JSON (e.g. very long keys), and exact otherwise.
+// the line and column of the node in the text. YAML: the `yaml` library's document API
+// (`parseDocument`, `LineCounter`, node ranges). JSON: the value comes from `JSON.parse` (exact JSON
+// semantics), positions and syntax errors from Microsoft's `jsonc-parser` syntax tree.
+import { findNodeAtLocation, parseTree, printParseErrorCode } from 'jsonc-parser';
+import type { Node as JsonNode, ParseError } from 'jsonc-parser';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Document } from 'yaml';
 import type { IssuePath, RawIssue } from './definition-issue.ts';
@@ -73,44 +74,62 @@ function readYamlDocument(text: string): { document: Document; lineCounter: Line
   return { document, lineCounter };
 }
 
-function jsonSyntaxError(text: string, error: unknown, lineCounter: LineCounter): RawIssueWithPosition {
-  const message = error instanceof Error ? error.message : String(error);
-  const offset = /position (\d+)/.exec(message)?.[1];
-  let position: SourcePosition | undefined;
-  if (offset !== undefined) {
-    const { line, col } = lineCounter.linePos(Math.min(Number(offset), text.length));
-    position = { line, column: col };
-  } else if (/end of (JSON )?input/i.test(message)) {
-    const { line, col } = lineCounter.linePos(text.length);
-    position = { line, column: col };
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let index = text.indexOf('\n'); index !== -1; index = text.indexOf('\n', index + 1)) starts.push(index + 1);
+  return starts;
+}
+
+function offsetToPosition(starts: readonly number[], offset: number): SourcePosition {
+  let low = 0;
+  let high = starts.length - 1;
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if ((starts[middle] as number) <= offset) low = middle;
+    else high = middle - 1;
   }
-  const clean = message.replace(/^JSON\.parse: /, '').replace(/ in JSON at position \d+.*$/s, '');
-  return { path: [], message: `JSON syntax error: ${clean}`, ...(position === undefined ? {} : { position }) };
+  return { line: low + 1, column: offset - (starts[low] as number) + 1 };
+}
+
+/** "CloseBraceExpected" → "close brace expected". */
+function describeJsonError(error: ParseError): string {
+  return printParseErrorCode(error.error)
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase();
+}
+
+function readJson(text: string): SourceReadResult {
+  const starts = lineStarts(text);
+  const errors: ParseError[] = [];
+  const tree = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  if (errors.length > 0 || tree === undefined) {
+    const syntaxErrors = errors.map((error) => ({ path: [], message: `JSON syntax error: ${describeJsonError(error)}`, position: offsetToPosition(starts, error.offset) }));
+    return { ok: false, syntaxErrors: syntaxErrors.length > 0 ? syntaxErrors : [{ path: [], message: 'JSON syntax error: the text is empty' }] };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, syntaxErrors: [{ path: [], message: `JSON syntax error: ${error instanceof Error ? error.message : String(error)}` }] };
+  }
+  const locate: SourceDocument['locate'] = (path, options = {}) => {
+    // The deepest node that exists on the path (a missing field points at its parent).
+    let node: JsonNode | undefined;
+    for (let length = path.length; length >= 0 && node === undefined; length -= 1) node = findNodeAtLocation(tree, path.slice(0, length));
+    if (node === undefined) return undefined;
+    const found = node;
+    const keyNode = options.key === true && found.parent?.type === 'property' ? found.parent.children?.[0] : undefined;
+    return offsetToPosition(starts, (keyNode ?? found).offset);
+  };
+  return { ok: true, document: { value, format: 'json', locate, warnings: [] } };
 }
 
 /**
- * Parses definition text. With no `format`, text starting with `{` is read as JSON when it is valid
- * JSON, everything else as YAML.
+ * Parses definition text. With no `format`, text that starts like a JSON object (`{"`) or array is
+ * read as JSON, everything else as YAML (a YAML flow mapping such as `{title: x}` stays YAML).
  */
 export function readSourceDocument(text: string, format?: DefinitionFormat): SourceReadResult {
-  const looksLikeJson = /^\s*[{[]/.test(text);
-  if (format === 'json' || (format === undefined && looksLikeJson)) {
-    let value: unknown;
-    let parsed = false;
-    let failure: unknown;
-    try {
-      value = JSON.parse(text);
-      parsed = true;
-    } catch (error) {
-      failure = error;
-    }
-    if (parsed || format === 'json') {
-      const { document, lineCounter } = readYamlDocument(text);
-      if (!parsed) return { ok: false, syntaxErrors: [jsonSyntaxError(text, failure, lineCounter)] };
-      const usable = document.errors.length === 0 ? document : undefined;
-      return { ok: true, document: { value, format: 'json', locate: makeLocator(usable, lineCounter), warnings: [] } };
-    }
-  }
+  if (format === 'json' || (format === undefined && /^\s*(\{\s*"|\[)/.test(text))) return readJson(text);
   const { document, lineCounter } = readYamlDocument(text);
   const toIssue = (error: { message: string; pos: [number, number] }): RawIssueWithPosition => {
     const { line, col } = lineCounter.linePos(error.pos[0]);
