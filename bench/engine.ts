@@ -85,7 +85,15 @@ async function measureSteps(): Promise<{ overhead: number[]; stepsPerSec: number
 }
 
 // 3. Sleepers: S instances asleep at once, then due over a window.
-async function measureSleepers(): Promise<{ lags: number[]; rssMb: number; asleepMs: number; overrunMs: number }> {
+/** Heap in use after a full GC (needs --expose-gc, which `npm run bench:engine` passes), in MB. */
+function heapAfterGcMb(): number | null {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return null;
+  gc();
+  return process.memoryUsage().heapUsed / 1024 / 1024;
+}
+
+async function measureSleepers(): Promise<{ lags: number[]; rssMb: number; heapBeforeMb: number | null; heapAsleepMb: number | null; asleepMs: number; overrunMs: number }> {
   const store = await createSqliteStore({ dataDir: join(root, 'sleepers') });
   const flow = defineWorkflow<{ wakeAt: number }>({
     name: 'sleeper',
@@ -95,6 +103,7 @@ async function measureSleepers(): Promise<{ lags: number[]; rssMb: number; aslee
     },
   });
   const engine = await createEngine({ store, workflows: [flow], slots: config.slots, pollIntervalMs: 1000 });
+  const heapBeforeMb = heapAfterGcMb();
   // Due times: uniformly spaced over `windowMs`, starting once all are expected to be asleep.
   const setupBudgetMs = 3000 + config.sleepers * 0.6;
   const base = Date.now() + setupBudgetMs;
@@ -112,6 +121,7 @@ async function measureSleepers(): Promise<{ lags: number[]; rssMb: number; aslee
   }
   const asleepAt = Date.now();
   const rssMb = process.memoryUsage().rss / 1024 / 1024;
+  const heapAsleepMb = heapAfterGcMb();
   const deadline = base + config.windowMs + 120_000;
   for (;;) {
     const info = await engine.workflows.get({ workflow: 'sleeper' });
@@ -133,7 +143,7 @@ async function measureSleepers(): Promise<{ lags: number[]; rssMb: number; aslee
   }
   await engine.close();
   await store.close();
-  return { lags, rssMb, asleepMs: asleepAt - t0, overrunMs: Math.max(0, asleepAt - base) };
+  return { lags, rssMb, heapBeforeMb, heapAsleepMb, asleepMs: asleepAt - t0, overrunMs: Math.max(0, asleepAt - base) };
 }
 
 const floor = measureFloor();
@@ -163,6 +173,9 @@ const result = {
   sleepers_asleep_after_ms: sleepers.asleepMs,
   sleepers_setup_overrun_ms: sleepers.overrunMs,
   sleepers_rss_mb: round(sleepers.rssMb, 1),
+  sleepers_rss_definition: 'RSS of the whole benchmark process (engine, SQLite page cache, earlier phases) with all sleepers asleep',
+  sleepers_heap_mb_before: sleepers.heapBeforeMb === null ? null : round(sleepers.heapBeforeMb, 1),
+  sleepers_heap_mb_asleep: sleepers.heapAsleepMb === null ? null : round(sleepers.heapAsleepMb, 1),
   sleepers_wake_lag_ms_p50: percentile(sleepers.lags, 50),
   sleepers_wake_lag_ms_p99: percentile(sleepers.lags, 99),
   sleepers_wake_lag_ms_max: Math.max(...sleepers.lags),
@@ -176,7 +189,8 @@ const rows: Array<[string, string, string]> = [
   ['overhead ratio (p50 / floor p50)', String(result.overhead_ratio), '<= 3'],
   [`throughput (${config.throughputInstances} x ${config.steps} steps)`, `${result.steps_per_sec} steps/s`, '>= 5000'],
   [`sleepers asleep at once`, `${result.sleepers} (after ${result.sleepers_asleep_after_ms} ms)`, ''],
-  ['sleepers RSS', `${result.sleepers_rss_mb} MB`, ''],
+  ['sleepers RSS (whole process)', `${result.sleepers_rss_mb} MB`, ''],
+  ['JS heap after GC: before / all asleep', `${result.sleepers_heap_mb_before ?? '?'} / ${result.sleepers_heap_mb_asleep ?? '?'} MB`, ''],
   [`wake lag p50 / p99 / max (${config.windowMs} ms window)`, `${result.sleepers_wake_lag_ms_p50} / ${result.sleepers_wake_lag_ms_p99} / ${result.sleepers_wake_lag_ms_max} ms`, '<= 1000 (p99)'],
 ];
 const width = Math.max(...rows.map((r) => r[0].length));

@@ -73,8 +73,10 @@ export type EngineOptions = {
   stepExtensions?: Record<string, StepExtension>;
   /** Retention of finished instances when neither the instance nor the workflow sets one. Default 30 days each. */
   retention?: { successRetention?: Duration; errorRetention?: Duration };
-  /** How often finished instances past their retention are purged. Default 60 s. */
+  /** How often finished instances past their retention (and old outbox events) are purged. Default 60 s. */
   purgeIntervalMs?: number;
+  /** How long outbox events are kept; consumers (webhooks, live views) must read them within it. Default 7 days. */
+  outboxRetention?: Duration;
   /** How long a version whose code no worker has is left alone before asking again. Default 30 s. */
   codeRetryMs?: number;
 };
@@ -371,6 +373,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const startedMarkerMs = checkPositiveInt('createEngine', 'startedMarkerMs', options.startedMarkerMs ?? 250, 0, 3_600_000);
   const purgeIntervalMs = checkPositiveInt('createEngine', 'purgeIntervalMs', options.purgeIntervalMs ?? 60_000, 100, 86_400_000);
   const codeRetryMs = checkPositiveInt('createEngine', 'codeRetryMs', options.codeRetryMs ?? 30_000, 10, 86_400_000);
+  const outboxRetentionMs = parseDuration(options.outboxRetention ?? '7 days', 'createEngine: outboxRetention');
   const workerId = options.workerId ?? newId('worker');
   if (typeof workerId !== 'string' || workerId.length === 0 || workerId.length > 128) throw new PetrelError('VALIDATION_FAILED', 'createEngine: workerId must be 1 to 128 characters');
   const stepDefaults = resolveStepConfig('(defaults)', options.stepDefaults ?? {}, DEFAULT_STEP_CONFIG);
@@ -958,7 +961,11 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const purge = async (): Promise<void> => {
     for (;;) {
       const purged = await store.purgeInstances(clock.now(), 500);
-      if (purged < 500) return;
+      if (purged < 500) break;
+    }
+    for (;;) {
+      const pruned = await store.pruneOutbox({ olderThan: clock.now() - outboxRetentionMs, limit: 10_000 });
+      if (pruned < 10_000) break;
     }
   };
 

@@ -112,3 +112,19 @@ test('finished instances are purged after their retention', async (t) => {
   assert.ok(await engine.instances.find({ workflow: 'short-lived', id: 'b' }), 'the instance-level retention wins');
   await engine.instances.create({ workflow: 'short-lived', id: 'a' });
 });
+
+test('outbox events older than the outbox retention are pruned', async (t) => {
+  const clock = createManualClock();
+  const flow = defineWorkflow({ name: 'noisy', run: async (_e, step) => step.do('one', async () => 1) });
+  const { engine } = await startEngine(t, { workflows: [flow], clock, outboxRetention: '1 day' });
+  await engine.instances.create({ workflow: 'noisy', id: 'old' });
+  await engine.instances.waitForStatus({ workflow: 'noisy', id: 'old' });
+  const oldEvents = await engine.outbox.read({ afterSeq: 0 });
+  clock.advance(2 * 86_400_000);
+  await engine.instances.create({ workflow: 'noisy', id: 'new' });
+  await engine.instances.waitForStatus({ workflow: 'noisy', id: 'new' });
+  await engine.tick();
+  const left = await engine.outbox.read({ afterSeq: 0 });
+  assert.ok(left.length > 0 && left.every((e) => e.instanceId === 'new'), 'only the recent events are left');
+  assert.ok(left[0]!.seq > oldEvents.at(-1)!.seq);
+});
