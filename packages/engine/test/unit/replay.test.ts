@@ -94,23 +94,17 @@ test('a stored error is rethrown on replay, so a try/catch takes the same branch
 });
 
 test('parallel steps with Promise.all run concurrently and suspend only after all settle', async (t) => {
-  const started: number[] = [];
+  const spans: Record<string, { start: number; end: number }> = {};
+  const work = async (name: string): Promise<string> => {
+    spans[name] = { start: Date.now(), end: 0 };
+    await new Promise((r) => setTimeout(r, 40));
+    spans[name].end = Date.now();
+    return name.toUpperCase();
+  };
   const flow = defineWorkflow({
     name: 'parallel',
     async run(_event, step) {
-      const [a, b, c] = await Promise.all([
-        step.do('a', async () => {
-          started.push(Date.now());
-          await new Promise((r) => setTimeout(r, 40));
-          return 'A';
-        }),
-        step.do('b', async () => {
-          started.push(Date.now());
-          await new Promise((r) => setTimeout(r, 40));
-          return 'B';
-        }),
-        step.sleep('s', 30).then(() => 'S'),
-      ]);
+      const [a, b, c] = await Promise.all([step.do('a', () => work('a')), step.do('b', () => work('b')), step.sleep('s', 30).then(() => 'S')]);
       const d = await step.do('d', async () => `${a}${b}${c}`);
       return d;
     },
@@ -119,12 +113,14 @@ test('parallel steps with Promise.all run concurrently and suspend only after al
   await engine.instances.create({ workflow: 'parallel', id: 'p' });
   const done = await engine.instances.waitForStatus({ workflow: 'parallel', id: 'p' });
   assert.equal(done.output, 'ABS');
-  assert.equal(started.length, 2, 'a and b each ran once');
-  assert.ok(Math.abs(started[0]! - started[1]!) < 30, 'a and b started together');
+  assert.ok(spans.a && spans.b && spans.b.start < spans.a.end && spans.a.start < spans.b.end, 'a and b overlapped');
   const byName = Object.fromEntries(done.steps.map((s) => [s.name, s]));
   assert.equal(byName.a?.status, 'complete');
   assert.equal(byName.b?.status, 'complete');
   assert.ok(byName.a?.endedAt && byName.d && byName.a.endedAt <= byName.d.startedAt);
+  const kinds = (await engine.outbox.read({ afterSeq: 0, limit: 100 })).map((e) => e.kind);
+  const beforeSuspend = kinds.slice(0, kinds.indexOf('workflow_waiting'));
+  assert.equal(beforeSuspend.filter((k) => k === 'step_completed').length, 2, 'a and b were both recorded before the instance suspended');
 });
 
 test('outputs are JSON round-tripped on the first run too, so replays see the same values', async (t) => {

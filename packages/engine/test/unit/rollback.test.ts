@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defineWorkflow } from '@petrel/engine';
 import type { WorkflowStep } from '@petrel/engine';
-import { latch, startEngine } from './harness.ts';
+import { latch, startEngine, waitUntil } from './harness.ts';
 
 function saga(name: string, log: string[], options: { failAt?: string; rollbackFails?: string; gate?: Promise<void> }) {
   return defineWorkflow({
@@ -101,8 +101,7 @@ test('terminate with rollback undoes the started steps and ends terminated', asy
   const { engine } = await startEngine(t, { workflows: [saga('saga3', log, { gate: gate.promise })], startedMarkerMs: 0 });
   const ref = { workflow: 'saga3', id: 's' };
   await engine.instances.create(ref);
-  await engine.instances.waitForStatus(ref, { statuses: ['running'] });
-  await new Promise((r) => setTimeout(r, 30));
+  await waitUntil(async () => (await engine.instances.get(ref)).steps.some((s) => s.name === 'ship'), 10_000, 'ship to start');
   const change = await engine.instances.terminate(ref, { rollback: true });
   assert.equal(change.status, 'rollingBack');
   const done = await engine.instances.waitForStatus(ref);

@@ -51,7 +51,7 @@ test('a workflow concurrency limit caps running instances; waiting ones stay que
       await step.do('work', async () => {
         active++;
         peak = Math.max(peak, active);
-        await new Promise((r) => setTimeout(r, 30));
+        await new Promise((r) => setTimeout(r, 60));
         active--;
       });
     },
@@ -68,6 +68,7 @@ test('a workflow concurrency limit caps running instances; waiting ones stay que
 });
 
 test('slots cap a worker; sleeping instances hold no slot', async (t) => {
+  const clock = createManualClock();
   let active = 0;
   let peak = 0;
   const busy = defineWorkflow({
@@ -84,17 +85,18 @@ test('slots cap a worker; sleeping instances hold no slot', async (t) => {
   const sleepy = defineWorkflow({
     name: 'sleepy',
     async run(_event, step) {
-      await step.sleep('long nap', 400);
+      await step.sleep('long nap', '1 hour');
       return 'rested';
     },
   });
-  const { engine } = await startEngine(t, { workflows: [busy, sleepy], slots: 1, inlineWaitMs: 0 });
+  const { engine } = await startEngine(t, { workflows: [busy, sleepy], slots: 1, clock });
   await engine.instances.create({ workflow: 'sleepy', id: 'z' });
   await engine.instances.waitForStatus({ workflow: 'sleepy', id: 'z' }, { statuses: ['waiting'] });
   for (let i = 0; i < 4; i++) await engine.instances.create({ workflow: 'busy', id: `b${i}` });
   for (let i = 0; i < 4; i++) assert.equal((await engine.instances.waitForStatus({ workflow: 'busy', id: `b${i}` })).status, 'complete');
   assert.equal(peak, 1, 'one slot: one busy instance at a time');
-  assert.equal((await engine.instances.get({ workflow: 'sleepy', id: 'z' })).status, 'waiting', 'the sleeper did not block the only slot');
+  assert.equal((await engine.instances.get({ workflow: 'sleepy', id: 'z' })).status, 'waiting', 'the sleeper did not take the only slot');
+  clock.advance(3_600_000);
   assert.equal((await engine.instances.waitForStatus({ workflow: 'sleepy', id: 'z' })).output, 'rested');
 });
 
