@@ -11,6 +11,7 @@ export { isIdentifier, sanitizeIdentifier } from './definition/sanitize-identifi
 export {
   TEMPLATED_FIELDS,
   UNSUPPORTED_BLOCK_TYPES,
+  MAX_LOOP_ITERATIONS,
   isLoopBlock,
   outputParameterKey,
   walkBlocks,

@@ -78,6 +78,9 @@ export const UNSUPPORTED_BLOCK_TYPES: ReadonlySet<BlockType> = new Set<BlockType
   'data_export',
 ]);
 
+/** Most iterations of one for_loop or while_loop run (Skyvern's limit). */
+export const MAX_LOOP_ITERATIONS = 1000;
+
 /** True for `for_loop` and `while_loop` blocks. */
 export function isLoopBlock(block: Block): block is ForLoopBlock | WhileLoopBlock {
   return block.block_type === 'for_loop' || block.block_type === 'while_loop';

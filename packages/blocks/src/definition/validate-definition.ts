@@ -248,6 +248,7 @@ class Validator {
       }
     }
 
+    const reach = new Map(routing.flow.map((other) => [other.label, reachableFrom(routing, other.label)]));
     const inLoop = context.loops.length > 0;
     const allInList = new Set<string>();
     for (const block of blocks) for (const label of subtreeLabels(block)) allInList.add(label);
@@ -261,7 +262,7 @@ class Validator {
       }
       const available = new Set(context.available);
       for (const other of routing.flow) {
-        if (reachableFrom(routing, other.label).has(block.label)) for (const label of subtreeLabels(other)) available.add(label);
+        if (reach.get(other.label)?.has(block.label) === true) for (const label of subtreeLabels(other)) available.add(label);
       }
       const previousIteration = new Set<string>();
       if (inLoop) for (const label of allInList) if (!available.has(label)) previousIteration.add(label);
