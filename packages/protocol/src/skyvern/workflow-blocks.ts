@@ -558,7 +558,7 @@ const WhileLoopFieldsSchema = z.object(whileLoopFields);
 /** Iterates its blocks over a list (at most 1000 iterations). */
 export const ForLoopBlockSchema = z.object({
   ...forLoopFields,
-  get loop_blocks(): z.ZodArray<z.ZodType<Block, unknown>> {
+  get loop_blocks(): z.ZodArray<z.ZodType<Block>> {
     return z.array(BlockSchema);
   },
 });
@@ -566,7 +566,7 @@ export const ForLoopBlockSchema = z.object({
 /** Repeats its blocks while a condition holds (checked before each iteration, at most 1000). */
 export const WhileLoopBlockSchema = z.object({
   ...whileLoopFields,
-  get loop_blocks(): z.ZodArray<z.ZodType<Block, unknown>> {
+  get loop_blocks(): z.ZodArray<z.ZodType<Block>> {
     return z.array(BlockSchema);
   },
 });
@@ -675,7 +675,7 @@ export type Block =
   | TerminateBlock;
 
 /** Any block, discriminated by `block_type` (loop blocks nest blocks recursively). */
-export const BlockSchema: z.ZodType<Block, unknown> = z.discriminatedUnion('block_type', [
+export const BlockSchema: z.ZodType<Block> = z.discriminatedUnion('block_type', [
   TaskBlockSchema,
   NavigationBlockSchema,
   ExtractionBlockSchema,
