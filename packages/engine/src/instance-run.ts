@@ -11,7 +11,7 @@ import type { Clock, TimerHandle } from './clock.ts';
 import type { OutboxEventKind } from './outbox-events.ts';
 import { InvocationAbort, WorkflowFatal, fromStoredError, isNonRetryableError, toStoredError } from './step-errors.ts';
 import { resolveStepConfig, retryDelayMs, willRetry } from './step-config.ts';
-import type { DelayFunction, ResolvedStepConfig, StepConfig, StepContext } from './step-config.ts';
+import type { DelayFunction, ResolvedStepConfig, StepContext } from './step-config.ts';
 import type {
   AttemptRecord,
   InstanceRow,
@@ -985,4 +985,3 @@ function toStepEvent(output: string | null): WorkflowStepEvent {
   return { payload: parsed.payload, timestamp: new Date(parsed.timestamp ?? 0), type: parsed.type ?? '' };
 }
 
-export type { StepConfig };

@@ -1,7 +1,7 @@
 // Errors as steps see them: NonRetryableError (Cloudflare's, detected by name as Cloudflare does),
 // and the stored form of an error, { name, message, code? }, which a replay rethrows so that a
 // try/catch around a failed step takes the same branch on every replay.
-import { PetrelError, isErrorCode, isPetrelError } from '@petrel/protocol';
+import { PetrelError, isErrorCode } from '@petrel/protocol';
 import type { StoredError } from './store.ts';
 
 /** Thrown from a step to stop its retries at once; the error is rethrown into `run()`. */
@@ -70,9 +70,4 @@ export class WorkflowFatal extends Error {
     this.stored = toStoredError(error);
     this.skipRollback = skipRollback;
   }
-}
-
-/** True for a `PetrelError` with the given code. */
-export function hasCode(error: unknown, code: string): boolean {
-  return isPetrelError(error) && error.code === code;
 }
