@@ -136,15 +136,12 @@ try {
     if (consumed !== 1) problems.push(`${id}: ${consumed} go events received`);
   }
   const effects = existsSync(join(dataDir, 'effects.log')) ? readFileSync(join(dataDir, 'effects.log'), 'utf8').trim().split('\n') : [];
-  const perStep = new Map<string, number>();
-  for (const line of effects) {
-    const [instance, stepName] = line.split('\t');
-    perStep.set(`${instance}|${stepName}`, (perStep.get(`${instance}|${stepName}`) ?? 0) + 1);
-  }
+  const perStep = new Set(effects.map((line) => line.split('\t').slice(0, 2).join('|')));
+  const perAttempt = new Set(effects);
   const interrupted = events.filter((e) => e.kind === 'attempt_errored' && (e.payload.error as { code?: string } | undefined)?.code === 'ATTEMPT_INTERRUPTED').length;
   log(
-    `verified ${ids.length} instances, ${recorded} step records; side effects ran ${effects.length} times for ${perStep.size} (step, instance) pairs ` +
-      `(${effects.length - perStep.size} re-runs, at-least-once), ${interrupted} attempts recorded as interrupted by a kill`,
+    `verified ${ids.length} instances, ${recorded} step records; step bodies ran ${effects.length} times for ${perStep.size} steps: ` +
+      `${effects.length - perAttempt.size} re-ran an attempt whose start was never recorded, ${interrupted} attempts were recorded as interrupted by a kill (side effects: at least once)`,
   );
   if (problems.length > 0) failure = `${problems.length} problem(s):\n  ${problems.slice(0, 30).join('\n  ')}`;
 } catch (error) {
