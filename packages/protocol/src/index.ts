@@ -208,3 +208,54 @@ export {
   WebhookDeliverySchema,
 } from './skyvern/webhook-schemas.ts';
 export type { WebhookSecret, WebhookDelivery } from './skyvern/webhook-schemas.ts';
+export {
+  CF_ERROR_CODES,
+  cfErrorCode,
+  codeIsBadInput,
+  CfMessageSchema,
+  CfErrorSchema,
+  CfResultInfoSchema,
+  cfEnvelopeSchema,
+  CfErrorEnvelopeSchema,
+} from './workflows-api/envelope-schemas.ts';
+export type { CfMessage, CfError, CfResultInfo, CfErrorEnvelope } from './workflows-api/envelope-schemas.ts';
+export {
+  CfDurationSchema,
+  CfRetentionSchema,
+  CfAccountParamSchema,
+  CfWorkflowParamSchema,
+  CfWorkflowListQuerySchema,
+  CfWorkflowPutRequestSchema,
+  CfInstanceCountsSchema,
+  CfWorkflowSchema,
+  CfWorkflowPutResponseSchema,
+  CfWorkflowDeleteResponseSchema,
+  CfInstanceStatusSchema,
+  CfTriggerSourceSchema,
+  CfAccountSchema,
+} from './workflows-api/workflow-schemas.ts';
+export type { CfWorkflowPutRequest, CfWorkflow, CfWorkflowPutResponse } from './workflows-api/workflow-schemas.ts';
+export {
+  CfInstanceParamSchema,
+  CfEventParamSchema,
+  CfInstanceCreateItemSchema,
+  CfInstanceBulkRequestSchema,
+  CfInstanceSummarySchema,
+  CfInstanceListQuerySchema,
+  CfInstanceGetQuerySchema,
+  CfStepQuerySchema,
+  CfAttemptSchema,
+  CfStepConfigSchema,
+  CfDoStepSchema,
+  CfSleepStepSchema,
+  CfWaitStepSchema,
+  CfTerminationStepSchema,
+  CfInstanceStepSchema,
+  CfInstanceDetailsSchema,
+  CfStepOutputSchema,
+  CfStatusEditRequestSchema,
+  CfStatusEditResponseSchema,
+} from './workflows-api/instance-schemas.ts';
+export type { CfInstanceCreateItem, CfInstanceSummary, CfInstanceDetails, CfStatusEditRequest } from './workflows-api/instance-schemas.ts';
+export { CfVersionParamSchema, CfVersionListQuerySchema, CfVersionSchema, CfGraphSchema, CfVersionGraphSchema } from './workflows-api/version-schemas.ts';
+export type { CfVersion } from './workflows-api/version-schemas.ts';
