@@ -31,31 +31,25 @@ export const CF_ERROR_CODES = {
   statusReason: 10201,
 } as const;
 
+const BY_CODE: Partial<Record<ErrorCode, number>> = {
+  UNAUTHENTICATED: CF_ERROR_CODES.authentication,
+  FORBIDDEN: CF_ERROR_CODES.authentication,
+  INSTANCE_NOT_FOUND: CF_ERROR_CODES.instanceNotFound,
+  WORKFLOW_NOT_FOUND: CF_ERROR_CODES.workflowNotFound,
+  NOT_FOUND: CF_ERROR_CODES.notFound,
+  STEP_NOT_FOUND: CF_ERROR_CODES.notFound,
+  RUN_NOT_FOUND: CF_ERROR_CODES.notFound,
+  ALREADY_EXISTS: CF_ERROR_CODES.conflict,
+  INVALID_TRANSITION: CF_ERROR_CODES.conflict,
+  CONFLICT: CF_ERROR_CODES.conflict,
+  IDEMPOTENCY_KEY_REUSED: CF_ERROR_CODES.conflict,
+  WORKFLOW_CODE_MISSING: CF_ERROR_CODES.conflict,
+  RATE_LIMITED: CF_ERROR_CODES.rateLimited,
+};
+
 /** The Cloudflare numeric code of a Petrel error code. */
 export function cfErrorCode(code: ErrorCode): number {
-  switch (code) {
-    case 'UNAUTHENTICATED':
-    case 'FORBIDDEN':
-      return CF_ERROR_CODES.authentication;
-    case 'INSTANCE_NOT_FOUND':
-      return CF_ERROR_CODES.instanceNotFound;
-    case 'WORKFLOW_NOT_FOUND':
-      return CF_ERROR_CODES.workflowNotFound;
-    case 'NOT_FOUND':
-    case 'STEP_NOT_FOUND':
-    case 'RUN_NOT_FOUND':
-      return CF_ERROR_CODES.notFound;
-    case 'ALREADY_EXISTS':
-    case 'INVALID_TRANSITION':
-    case 'CONFLICT':
-    case 'IDEMPOTENCY_KEY_REUSED':
-    case 'WORKFLOW_CODE_MISSING':
-      return CF_ERROR_CODES.conflict;
-    case 'RATE_LIMITED':
-      return CF_ERROR_CODES.rateLimited;
-    default:
-      return codeIsBadInput(code) ? CF_ERROR_CODES.invalidRequest : CF_ERROR_CODES.internal;
-  }
+  return BY_CODE[code] ?? (codeIsBadInput(code) ? CF_ERROR_CODES.invalidRequest : CF_ERROR_CODES.internal);
 }
 
 const BAD_INPUT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
