@@ -212,7 +212,8 @@ export class InstanceRun {
       instance: info,
     };
     const extensions = Object.entries(this.#deps.stepExtensions);
-    if (extensions.length === 0) return base;
+    // Members declared by augmenting `StepExtensions` exist only when their extension is configured.
+    if (extensions.length === 0) return base as WorkflowStep;
     const step: Record<string, unknown> = { ...base };
     for (const [key, build] of extensions) step[key] = build(base, info);
     return step as unknown as WorkflowStep;
