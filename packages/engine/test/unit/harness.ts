@@ -1,11 +1,32 @@
 // Shared test helpers: an engine over an in-memory SQLite store, latches, and condition polling.
+// With PETREL_TEST_STORE=postgres the same tests run over PostgreSQL (a fresh schema per test,
+// dropped after), which is how CI checks the engine's semantics on the second adapter.
 import type { TestContext } from 'node:test';
-import { createEngine, createSqliteStore } from '@petrel/engine';
+import { createEngine, createPostgresStore, createSqliteStore } from '@petrel/engine';
 import type { Engine, EngineOptions, Store } from '@petrel/engine';
+import { POSTGRES_URL, dropSchemas, freshSchema } from '../helpers/postgres.ts';
+
+/** The store a test gets when it brings none: in-memory SQLite, or a fresh PostgreSQL schema under PETREL_TEST_STORE=postgres. */
+async function defaultStore(): Promise<{ store: Store; dispose: () => Promise<void> }> {
+  if (process.env.PETREL_TEST_STORE !== 'postgres') {
+    const store = await createSqliteStore({ path: ':memory:' });
+    return { store, dispose: () => store.close() };
+  }
+  const schema = freshSchema('unit');
+  const store = await createPostgresStore({ url: POSTGRES_URL, schema, poolSize: 4 });
+  return {
+    store,
+    dispose: async () => {
+      await store.close();
+      await dropSchemas([schema]);
+    },
+  };
+}
 
 /** An engine over a fresh in-memory store, closed when the test ends. Fast defaults: 5 ms retry delay, 20 ms poll. */
 export async function startEngine(t: TestContext, options: Partial<EngineOptions> = {}): Promise<{ engine: Engine; store: Store }> {
-  const store = options.store ?? (await createSqliteStore({ path: ':memory:' }));
+  const own = options.store ? undefined : await defaultStore();
+  const store = options.store ?? own!.store;
   const engine = await createEngine({
     pollIntervalMs: 20,
     leaseMs: 5000,
@@ -15,7 +36,7 @@ export async function startEngine(t: TestContext, options: Partial<EngineOptions
   });
   t.after(async () => {
     await engine.close();
-    if (!options.store) await store.close();
+    await own?.dispose();
   });
   return { engine, store };
 }
