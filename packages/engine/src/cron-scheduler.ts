@@ -71,6 +71,9 @@ export class CronScheduler {
   async #tick(): Promise<void> {
     if (this.#timer) this.#clock.clearTimer(this.#timer);
     this.#timer = undefined;
+    // A pass that fails (the store is unreachable) is tried again in a second, not forgotten.
+    const retry = this.#clock.setTimer(() => void this.poke(), 1000);
+    this.#timer = retry;
     const now = this.#clock.now();
     let next = now + this.#maxSleepMs;
     for (const row of await this.#store.listSchedules()) {
@@ -103,6 +106,7 @@ export class CronScheduler {
         await this.#store.createInstances([item], { now, cron: { namespace: row.namespace, workflowName: row.workflowName, cron, scheduledAt: latest } });
       }
     }
+    this.#clock.clearTimer(retry);
     if (!this.#stopped) this.#timer = this.#clock.setTimer(() => void this.poke(), Math.max(1, next - this.#clock.now() + 5));
   }
 

@@ -1,14 +1,17 @@
 // The worker pool: a fixed number of slots, each running one invocation. A dispatcher claims due
 // instances (queued, woken, or whose lease lapsed) whenever a slot is free and something may be
 // due: on store notifications, on a timer set for the earliest due time, and on a slow poll (for
-// other processes sharing a SQLite file). Leases are renewed by one heartbeat for all slots; a lost
+// other processes sharing the store). Leases are renewed by one heartbeat for all slots; a lost
 // lease aborts its invocation. Sleeping and waiting instances hold no slot and no memory.
-import { PetrelError } from '@petrel/protocol';
+// When the store cannot be reached, the pool stops claiming and retries with backoff, and an
+// invocation whose lease could not be renewed before it lapses is aborted: another worker may
+// already have taken it over (the store's fencing refuses its writes in any case).
+import { PetrelError, isPetrelError } from '@petrel/protocol';
 import type { Logger } from '@petrel/protocol';
 import type { Clock, TimerHandle } from './clock.ts';
 import { InstanceRun } from './instance-run.ts';
 import type { RunnerDeps, RunSettings } from './instance-run.ts';
-import type { ClaimedInstance, DueVersion, Store } from './store.ts';
+import type { ClaimedInstance, DueVersion, Lease, Store } from './store.ts';
 import type { WorkflowDefinition } from './workflow.ts';
 
 /** What the pool needs from the engine. */
@@ -49,6 +52,12 @@ export class WorkerPool {
   #stopped = false;
   #lastDiscovery = 0;
   #keepAlive: NodeJS.Timeout | undefined;
+  /** When each running invocation's lease ends unless renewed, by instance row key. */
+  readonly #leaseUntil = new Map<number, number>();
+  /** Consecutive failed dispatch passes; claims back off while the store is unreachable. */
+  #failures = 0;
+  #backoffUntil = 0;
+  #renewFailing = false;
 
   constructor(deps: WorkerPoolDeps) {
     this.#deps = deps;
@@ -76,7 +85,7 @@ export class WorkerPool {
     this.#poll = clock.setTimer(poll, this.#deps.pollIntervalMs);
     const beat = (): void => {
       this.#heartbeat = clock.setTimer(beat, Math.max(50, Math.floor(this.#deps.leaseMs / 3)));
-      this.#renew().catch((error: unknown) => this.#deps.logger.warn({ err: error }, 'engine: lease renewal failed'));
+      this.#renew().catch((error: unknown) => this.#deps.logger.error({ err: error }, 'engine: lease heartbeat failed'));
     };
     this.#heartbeat = clock.setTimer(beat, Math.max(50, Math.floor(this.#deps.leaseMs / 3)));
     this.kick();
@@ -88,8 +97,30 @@ export class WorkerPool {
     this.#kickScheduled = true;
     setImmediate(() => {
       this.#kickScheduled = false;
-      this.#dispatch().catch((error: unknown) => this.#deps.logger.error({ err: error }, 'engine: dispatch failed'));
+      this.#dispatch().then(
+        () => this.#dispatchSucceeded(),
+        (error: unknown) => this.#dispatchFailed(error),
+      );
     });
+  }
+
+  #dispatchSucceeded(): void {
+    if (this.#failures === 0) return;
+    this.#deps.logger.info({ failures: this.#failures }, 'engine: the store is reachable again; claiming resumed');
+    this.#failures = 0;
+    this.#backoffUntil = 0;
+  }
+
+  /** Backs off (100 ms doubling to 5 s) so that an unreachable store is retried, not hammered. */
+  #dispatchFailed(error: unknown): void {
+    this.#failures++;
+    const delay = Math.min(5000, 100 * 2 ** Math.min(this.#failures - 1, 10));
+    this.#backoffUntil = this.#deps.clock.now() + delay;
+    if (this.#failures === 1) {
+      const unavailable = isPetrelError(error) && error.code === 'STORE_UNAVAILABLE';
+      this.#deps.logger[unavailable ? 'warn' : 'error']({ err: error }, unavailable ? 'engine: the store is unreachable; claiming paused, retrying with backoff' : 'engine: dispatch failed');
+    }
+    this.#arm(this.#backoffUntil);
   }
 
   /** Forgets that a version's code was missing (it was just registered). */
@@ -115,8 +146,12 @@ export class WorkerPool {
       this.#again = true;
       return;
     }
-    this.#dispatching = true;
     const { store, clock } = this.#deps;
+    if (clock.now() < this.#backoffUntil) {
+      this.#arm(this.#backoffUntil);
+      return;
+    }
+    this.#dispatching = true;
     try {
       const free = this.#deps.slots - this.#running.size - this.#starting.size;
       const versionIds = this.#deps.versionIds();
@@ -183,6 +218,11 @@ export class WorkerPool {
 
   #launch(claimed: ClaimedInstance): void {
     const { instance } = claimed;
+    this.#deps.logger.info(
+      { worker: this.#deps.owner, namespace: instance.namespace, workflow: instance.workflowName, instanceId: instance.id, previousStatus: claimed.previousStatus, epoch: claimed.lease.epoch },
+      'engine: claimed an instance',
+    );
+    this.#leaseUntil.set(instance.pk, instance.dueAt ?? this.#deps.clock.now() + this.#deps.leaseMs);
     this.#starting.add(instance.pk);
     this.#startRun(claimed)
       .catch(async (error: unknown) => {
@@ -191,6 +231,7 @@ export class WorkerPool {
       })
       .finally(() => {
         this.#starting.delete(instance.pk);
+        if (!this.#running.has(instance.pk)) this.#leaseUntil.delete(instance.pk);
       });
   }
 
@@ -212,7 +253,10 @@ export class WorkerPool {
         if (run.abortReason === 'shutdown') await store.release(lease, { now: this.#deps.clock.now(), dueAt: this.#deps.clock.now() }).catch(() => {});
       })
       .finally(() => {
-        if (this.#running.get(lease.pk) === run) this.#running.delete(lease.pk);
+        if (this.#running.get(lease.pk) === run) {
+          this.#running.delete(lease.pk);
+          this.#leaseUntil.delete(lease.pk);
+        }
         this.#finished.delete(lease.pk);
         this.kick();
       })
@@ -223,12 +267,36 @@ export class WorkerPool {
 
   async #renew(): Promise<void> {
     if (this.#running.size === 0) return;
+    const { clock, leaseMs, logger } = this.#deps;
     const runs = [...this.#running.values()];
-    const lost = await this.#deps.store.renewLeases(
-      runs.map((r) => r.lease),
-      this.#deps.clock.now(),
-      this.#deps.leaseMs,
-    );
+    const now = clock.now();
+    let lost: Lease[];
+    try {
+      lost = await this.#deps.store.renewLeases(
+        runs.map((r) => r.lease),
+        now,
+        leaseMs,
+      );
+    } catch (error) {
+      // Keep no lease that cannot be renewed: an invocation whose lease lapses before the next
+      // heartbeat stops now, because another worker may claim the instance once it lapses.
+      const horizon = clock.now() + Math.max(50, Math.floor(leaseMs / 3));
+      let aborted = 0;
+      for (const run of runs) {
+        const until = this.#leaseUntil.get(run.lease.pk);
+        if (until !== undefined && until <= horizon && this.#running.get(run.lease.pk) === run) {
+          run.abort('lease_lost', 'the lease could not be renewed before it lapsed (the store is unreachable)');
+          aborted++;
+        }
+      }
+      if (!this.#renewFailing || aborted > 0) logger.warn({ err: error, aborted, running: runs.length }, 'engine: lease renewal failed');
+      this.#renewFailing = true;
+      return;
+    }
+    if (this.#renewFailing) logger.info({ running: runs.length }, 'engine: lease renewal works again');
+    this.#renewFailing = false;
+    const lostKeys = new Set(lost.map((lease) => lease.pk));
+    for (const run of runs) if (!lostKeys.has(run.lease.pk) && this.#leaseUntil.has(run.lease.pk)) this.#leaseUntil.set(run.lease.pk, now + leaseMs);
     for (const lease of lost) this.#running.get(lease.pk)?.abort('lease_lost', 'the lease was lost (revoked, or it lapsed and another worker took the instance)');
   }
 
