@@ -1,9 +1,10 @@
-// `npm run worker -- --workflows <file|dir> [--slots 10] [--worker-id id] [--schema name]`: a worker
+// `npm run worker:engine -- --workflows <file|dir> [--slots 10] [--worker-id id] [--schema name]`: an engine worker
 // process. It loads workflow definitions (every `defineWorkflow` export of the file, or of each
 // .ts/.js/.mjs file of the directory), connects to the database named by PETREL_DATABASE_URL
 // (`postgres://…`; unset: the SQLite file under PETREL_DATA_DIR, default ./.petrel) and runs
 // instances until SIGINT/SIGTERM. Start any number of them, on any number of hosts, against one
-// PostgreSQL: each logs the instances it claims. The CLI will wrap this as `petrel worker`.
+// PostgreSQL: each logs the instances it claims. It runs code workflows in the "default" namespace
+// with no server around it; `npm run worker` is the server's worker (organizations, bound workflows, metrics).
 import { readdirSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { extname, join, resolve } from 'node:path';

@@ -2,7 +2,7 @@
 //
 //   PETREL_DATABASE_URL=postgres://postgres@127.0.0.1:5432/petrel node examples/scale/create-instances.ts [count]
 //
-// Start workers first (`npm run worker -- --workflows examples/scale/workflows.ts`, twice); this
+// Start workers first (`npm run worker:engine -- --workflows examples/scale/workflows.ts`, twice); this
 // process only creates instances and reads their results (an engine with no slots runs nothing).
 import { resolve } from 'node:path';
 import { createEngine, openStore } from '@petrel/engine';

@@ -1,7 +1,7 @@
 // Workflows for the scale-out example: each instance runs a few slow steps and a durable sleep,
 // and records which worker process ran each step, so you can watch work spread over workers.
 //
-//   npm run worker -- --workflows examples/scale/workflows.ts      (in two or more terminals)
+//   npm run worker:engine -- --workflows examples/scale/workflows.ts      (in two or more terminals)
 //   node examples/scale/create-instances.ts 40                      (in another one)
 import { hostname } from 'node:os';
 import { defineWorkflow } from '@petrel/engine';
