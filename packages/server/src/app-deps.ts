@@ -2,6 +2,7 @@
 // configuration and the blob store are plugged in here as they land.
 import type { Logger } from '@petrel/protocol';
 import type { ApiKeyAuthenticator } from './auth/authenticator.ts';
+import type { EngineHost } from './engine/engine-host.ts';
 import type { ServerMetrics } from './observability/metrics.ts';
 import type { OutboundFetch } from './outbound/outbound-fetch.ts';
 import type { ServerStore } from './store/server-store.ts';
@@ -27,4 +28,6 @@ export type AppDeps = {
   now?: () => Date;
   /** True while the server drains for shutdown; `/readyz` then answers 503. Default never. */
   isDraining?: () => boolean;
+  /** The workflow engine and its code (`createEngineHost`); routes that run things answer 503 without it. */
+  engine?: EngineHost;
 };

@@ -12,6 +12,7 @@ import { idempotency } from './http/idempotency-middleware.ts';
 import { SECURITY_SCHEMES } from './http/openapi-helpers.ts';
 import { requestContext } from './http/request-context.ts';
 import { registerDocsRoutes } from './openapi/openapi-document.ts';
+import { registerCloudflareWorkflowRoutes } from './routes/cf-workflows/cf-app.ts';
 import { registerCredentialRoutes } from './routes/credential-routes.ts';
 import { registerKeyRoutes } from './routes/key-routes.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
@@ -51,6 +52,7 @@ export function createApp(deps: AppDeps): PetrelApp {
   registerKeyRoutes(app, ctx);
   registerCredentialRoutes(app, ctx);
   registerWebhookRoutes(app, ctx);
+  registerCloudflareWorkflowRoutes(app, ctx);
   registerDocsRoutes(app);
   return app;
 }

@@ -7,6 +7,16 @@ export type { AppDeps } from './app-deps.ts';
 export type { AppEnv, AppVariables } from './http/app-env.ts';
 export { startServer } from './server.ts';
 export type { StartServerOptions, RunningServer } from './server.ts';
+export { startWorker } from './worker.ts';
+export type { StartWorkerOptions, RunningWorker } from './worker.ts';
+export { createEngineHost, PLACEHOLDER_VERSION_PREFIX } from './engine/engine-host.ts';
+export type { EngineHost, EngineHostOptions, BindOutcome } from './engine/engine-host.ts';
+export { openEngineStore, startEngineHost } from './engine/engine-setup.ts';
+export type { EngineWiringOptions } from './engine/engine-setup.ts';
+export { loadWorkflowModules } from './engine/workflow-loader.ts';
+export type { CodeUnit, LoadedWorkflows } from './engine/workflow-loader.ts';
+export { createBrowserStepExtensions } from './engine/browser-steps.ts';
+export type { BrowserStepRuntime, BrowserStepContext, TaskStepInput, TaskStepResult } from './engine/browser-steps.ts';
 export { createServerDeps } from './server-deps.ts';
 export type { ServerDepsOptions } from './server-deps.ts';
 export { loadServerConfig, SERVER_ENV, LOG_LEVELS } from './config/server-config.ts';
@@ -25,6 +35,8 @@ export type {
   WebhookDeliveryRow,
   IdempotencyRow,
   TotpCodeRow,
+  WorkflowBindingRow,
+  WorkerCodeRow,
 } from './store/server-store.ts';
 
 export {

@@ -2,8 +2,8 @@
 // loads the vault's master key, creates the first organization and key on the very first start,
 // and serves the app. Disposing it shuts down gracefully: `/readyz` turns 503, the listener stops
 // accepting, requests in flight get until the deadline to finish, then remaining connections are
-// closed, the owned components (engine workers, scheduler, browser pool, as they land) are disposed
-// in reverse order, and the database is closed.
+// closed, the owned components (the engine host: worker, scheduler, retention; the browser pool when
+// it lands) are disposed in reverse order, and the database is closed.
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -16,6 +16,9 @@ import type { AppDeps } from './app-deps.ts';
 import { ensureBootstrap } from './auth/api-keys.ts';
 import type { CreatedOrganization } from './auth/api-keys.ts';
 import type { ServerConfig } from './config/server-config.ts';
+import { startEngineHost } from './engine/engine-setup.ts';
+import type { EngineWiringOptions } from './engine/engine-setup.ts';
+import type { EngineHost } from './engine/engine-host.ts';
 import { createInFlightTracker } from './http/request-context.ts';
 import { createServerLogger } from './observability/logger.ts';
 import { createOutboundFetch } from './outbound/outbound-fetch.ts';
@@ -37,6 +40,12 @@ export type StartServerOptions = {
    * scheduler, the browser pool). Called once the database and deps are ready. Default none.
    */
   components?: (deps: AppDeps, database: ServerDatabase) => Promise<AsyncDisposable[]> | AsyncDisposable[];
+  /**
+   * The workflow engine: `false` runs none (the routes that need it answer 503); otherwise what to
+   * plug into it (browser runtime, step extensions, resolvers of dynamic code). Default: an engine
+   * with the config's slots and `--workflows` code.
+   */
+  engine?: false | EngineWiringOptions;
 };
 
 /** A running server. Dispose it (or call `close`) to shut down gracefully. */
@@ -59,6 +68,8 @@ export type RunningServer = {
   readonly draining: boolean;
   /** Where the master key came from (`env` or the key file path). */
   readonly masterKeySource: string;
+  /** The engine host (`deps.engine`), unless started with `engine: false`. */
+  readonly engine: EngineHost | undefined;
   /** Shuts down gracefully; resolves when everything is closed. */
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -89,6 +100,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       isDraining: () => draining,
     };
     const bootstrap = await ensureBootstrap(deps.store, vault);
+    if (options.engine !== false) {
+      // After bootstrap: the default organization exists when the code registers.
+      const host = await startEngineHost({ config, serverStore: deps.store, logger, metrics: deps.metrics, ...(options.engine === undefined ? {} : { options: options.engine }) });
+      // Disposed after HTTP has drained: in-flight invocations get the shutdown timeout to finish.
+      disposables.push({ [Symbol.asyncDispose]: () => host.close({ graceMs: config.shutdownTimeoutMs }) });
+      deps.engine = host;
+    }
     if (options.components !== undefined) disposables.push(...(await options.components(deps, database)));
     const app = createApp(deps);
 
@@ -162,6 +180,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         return draining;
       },
       masterKeySource: masterKey.source === 'env' ? 'env' : (masterKey.path ?? 'file'),
+      engine: deps.engine,
       close,
       [Symbol.asyncDispose]: close,
     };

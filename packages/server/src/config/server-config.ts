@@ -34,6 +34,14 @@ export type ServerConfig = {
   logLevel: LogLevel;
   /** How long shutdown waits for requests in flight before closing their connections, in ms. Default 10 000. */
   shutdownTimeoutMs: number;
+  /** Directory of code workflows to load (`--workflows DIR`); undefined loads none. */
+  workflowsDir: string | undefined;
+  /** Workflow instances this process runs at once; 0 runs none (API only). Default 10. */
+  workerSlots: number;
+  /** A stable worker id (unique among live processes), so a restarted worker takes its instances back at once. Default random. */
+  workerId: string | undefined;
+  /** `petrel worker` only: serve `/healthz`, `/readyz` and `/metrics` on this port. Default none. */
+  metricsPort: number | undefined;
 };
 
 /** Environment variables the server reads, by config field. */
@@ -49,6 +57,10 @@ export const SERVER_ENV = {
   maxUploadBytes: 'PETREL_MAX_UPLOAD_BYTES',
   logLevel: 'PETREL_LOG_LEVEL',
   shutdownTimeoutMs: 'PETREL_SHUTDOWN_TIMEOUT_MS',
+  workflowsDir: 'PETREL_WORKFLOWS_DIR',
+  workerSlots: 'PETREL_WORKER_SLOTS',
+  workerId: 'PETREL_WORKER_ID',
+  metricsPort: 'PETREL_METRICS_PORT',
 } as const satisfies Record<keyof ServerConfig, string>;
 
 function fail(message: string): never {
@@ -100,6 +112,10 @@ export function loadServerConfig(env: Readonly<Record<string, string | undefined
         'public-url': { type: 'string' },
         'outbound-block-private': { type: 'boolean' },
         'log-level': { type: 'string' },
+        workflows: { type: 'string' },
+        slots: { type: 'string' },
+        'worker-id': { type: 'string' },
+        'metrics-port': { type: 'string' },
       },
     }).values;
   } catch (error) {
@@ -134,6 +150,15 @@ export function loadServerConfig(env: Readonly<Record<string, string | undefined
   const rawShutdown = env[SERVER_ENV.shutdownTimeoutMs];
   const shutdownTimeoutMs = rawShutdown ? parseInteger(SERVER_ENV.shutdownTimeoutMs, rawShutdown, 0, 3_600_000) : 10_000;
 
+  const rawWorkflows = pick('workflows', 'workflowsDir');
+  const workflowsDir = rawWorkflows === undefined ? undefined : resolve(rawWorkflows);
+  const rawSlots = pick('slots', 'workerSlots');
+  const workerSlots = rawSlots === undefined ? 10 : parseInteger(SERVER_ENV.workerSlots, rawSlots, 0, 10_000);
+  const workerId = pick('worker-id', 'workerId');
+  if (workerId !== undefined && !/^[A-Za-z0-9._:-]{1,128}$/.test(workerId)) fail(`${SERVER_ENV.workerId} must be 1 to 128 letters, digits, ".", "_", ":" or "-"`);
+  const rawMetricsPort = pick('metrics-port', 'metricsPort');
+  const metricsPort = rawMetricsPort === undefined ? undefined : parseInteger(SERVER_ENV.metricsPort, rawMetricsPort, 0, 65_535);
+
   return {
     dataDir,
     databaseUrl,
@@ -146,5 +171,9 @@ export function loadServerConfig(env: Readonly<Record<string, string | undefined
     maxUploadBytes,
     logLevel: rawLevel as LogLevel,
     shutdownTimeoutMs,
+    workflowsDir,
+    workerSlots,
+    workerId,
+    metricsPort,
   };
 }

@@ -102,7 +102,8 @@ function errorBody(code: ErrorCode, detail: string, extra: { details?: unknown; 
   return body;
 }
 
-function fromHttpException(error: HTTPException): PetrelError {
+/** The `PetrelError` an `HTTPException` of a middleware (bad JSON, 413, 415) stands for. */
+export function fromHttpException(error: HTTPException): PetrelError {
   const status: number = error.status;
   if (status === 400) {
     return new PetrelError('INVALID_INPUT', error.message === 'Malformed JSON in request body' ? 'Malformed JSON in request body' : 'Bad request');

@@ -24,6 +24,12 @@ export type ServerMetrics = {
   readonly webhookFailures: Counter<'reason'>;
   /** Webhook deliveries by final outcome (`delivered`, `failed`). */
   readonly webhookDeliveries: Counter<'outcome'>;
+  /** Workflow instances by engine status, all organizations (set by the engine host at scrape time). */
+  readonly instancesByStatus: Gauge<'status'>;
+  /** Refreshes run before `/metrics` renders (best effort; a failing one is skipped). Returns the remover. */
+  addCollector(collect: () => Promise<void>): () => void;
+  /** Runs the collectors (the `/metrics` route calls it). */
+  collect(): Promise<void>;
 };
 
 /** Options of `createServerMetrics`. */
@@ -37,6 +43,7 @@ export function createServerMetrics(options: ServerMetricsOptions = {}): ServerM
   const registry = new Registry();
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'petrel_' });
   const registers = [registry];
+  const collectors = new Set<() => Promise<void>>();
   return {
     registry,
     httpRequests: new Counter({
@@ -74,5 +81,21 @@ export function createServerMetrics(options: ServerMetricsOptions = {}): ServerM
       labelNames: ['outcome'],
       registers,
     }),
+    instancesByStatus: new Gauge({ name: 'petrel_workflow_instances', help: 'Workflow instances by status.', labelNames: ['status'], registers }),
+    addCollector(collect) {
+      collectors.add(collect);
+      return () => collectors.delete(collect);
+    },
+    async collect() {
+      await Promise.all(
+        [...collectors].map(async (collect) => {
+          try {
+            await collect();
+          } catch {
+            // Metrics are best effort: a failed refresh leaves the last values.
+          }
+        }),
+      );
+    },
   };
 }

@@ -29,6 +29,12 @@ export function buildOpenApiDocument(app: OpenAPIHono<AppEnv>): Record<string, u
       { name: 'Credentials', description: 'Stored logins, cards and secrets (never returned), and pushed TOTP codes.' },
       { name: 'API keys', description: 'The organization\'s API keys (Petrel\'s own routes).' },
       { name: 'Webhooks', description: 'The signing secret of webhook deliveries.' },
+      {
+        name: 'Workflows API',
+        description:
+          'Cloudflare Workflows\' REST API (`/client/v4/accounts/{account_id}/workflows…`): the official `cloudflare` npm client works against it. ' +
+          'Answers use Cloudflare\'s envelope `{success, errors, messages, result, result_info}`; the account id is the organization id.',
+      },
       { name: 'Operations', description: 'Health, readiness and metrics; no authentication.' },
     ],
   });

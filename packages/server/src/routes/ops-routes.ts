@@ -67,6 +67,7 @@ export function registerOpsRoutes(app: OpenAPIHono<AppEnv>, ctx: RouteContext): 
       responses: { 200: { description: 'Metrics in the Prometheus text format.', content: { 'text/plain': { schema: z.string() } } } },
     }),
     async (c) => {
+      await metrics.collect();
       const text = await metrics.registry.metrics();
       return c.text(text, 200, { 'content-type': metrics.registry.contentType });
     },

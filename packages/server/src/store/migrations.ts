@@ -122,6 +122,33 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_workflow_bindings': {
+    async up(db: AnyDb): Promise<void> {
+      // Cloudflare's `PUT workflow`: which class (code) a workflow of an organization runs.
+      await db.schema
+        .createTable('workflow_bindings')
+        .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.organization_id').onDelete('cascade'))
+        .addColumn('workflow_name', 'text', (c) => c.notNull())
+        .addColumn('class_name', 'text', (c) => c.notNull())
+        .addColumn('script_name', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('modified_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('workflow_bindings_pk', ['organization_id', 'workflow_name'])
+        .execute();
+      await db.schema.createIndex('workflow_bindings_class').on('workflow_bindings').columns(['class_name']).execute();
+
+      // Which running worker has loaded which class (rows refreshed by a heartbeat; stale rows mean gone).
+      await db.schema
+        .createTable('worker_code')
+        .addColumn('worker_id', 'text', (c) => c.notNull())
+        .addColumn('class_name', 'text', (c) => c.notNull())
+        .addColumn('script_name', 'text', (c) => c.notNull())
+        .addColumn('seen_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('worker_code_pk', ['worker_id', 'class_name'])
+        .execute();
+      await db.schema.createIndex('worker_code_class').on('worker_code').columns(['class_name', 'seen_at']).execute();
+    },
+  },
 };
 
 /** Provides the server's migrations to Kysely's Migrator. */

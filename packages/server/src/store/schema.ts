@@ -103,6 +103,25 @@ export type ServerMetaTable = {
   created_at: string;
 };
 
+/** `workflow_bindings`: the class a workflow of an organization runs (the Workflows API's `PUT workflow`). */
+export type WorkflowBindingsTable = {
+  organization_id: string;
+  workflow_name: string;
+  /** A `WorkflowEntrypoint` class name, or the name of a `defineWorkflow` definition. */
+  class_name: string;
+  script_name: string;
+  created_at: string;
+  modified_at: string;
+};
+
+/** `worker_code`: classes loaded by running workers, refreshed by their heartbeat (not scoped: code is the operator's). */
+export type WorkerCodeTable = {
+  worker_id: string;
+  class_name: string;
+  script_name: string;
+  seen_at: string;
+};
+
 /** The server's tables, for Kysely. */
 export type ServerTables = {
   organizations: OrganizationsTable;
@@ -113,4 +132,6 @@ export type ServerTables = {
   idempotency_keys: IdempotencyKeysTable;
   totp_codes: TotpCodesTable;
   server_meta: ServerMetaTable;
+  workflow_bindings: WorkflowBindingsTable;
+  worker_code: WorkerCodeTable;
 };

@@ -15,6 +15,8 @@ import type {
   TotpCodesTable,
   WebhookDeliveriesTable,
   WebhookSecretsTable,
+  WorkerCodeTable,
+  WorkflowBindingsTable,
 } from './schema.ts';
 
 /** An organization row. */
@@ -31,6 +33,10 @@ export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
 export type IdempotencyRow = Selectable<IdempotencyKeysTable>;
 /** A pushed TOTP code row. */
 export type TotpCodeRow = Selectable<TotpCodesTable>;
+/** A workflow binding row (the class a workflow runs). */
+export type WorkflowBindingRow = Selectable<WorkflowBindingsTable>;
+/** A class loaded by a running worker. */
+export type WorkerCodeRow = Selectable<WorkerCodeTable>;
 
 /** Paging of list queries. */
 export type Page = { page: number; pageSize: number };
@@ -328,7 +334,108 @@ export function createServerStore(database: ServerDatabase) {
     },
   };
 
-  return { database, organizations, apiKeys, credentials, webhookSecrets, webhookDeliveries, idempotency, totpCodes, meta };
+  const workflowBindings = {
+    /** Creates or replaces the binding of a workflow; keeps its first `created_at`. Returns the stored row. */
+    async upsert(row: WorkflowBindingRow): Promise<WorkflowBindingRow> {
+      await db
+        .insertInto('workflow_bindings')
+        .values(row)
+        .onConflict((oc) =>
+          oc.columns(['organization_id', 'workflow_name']).doUpdateSet({ class_name: row.class_name, script_name: row.script_name, modified_at: row.modified_at }),
+        )
+        .execute();
+      return (await workflowBindings.find(row.organization_id, row.workflow_name)) ?? row;
+    },
+    /** The binding of one workflow, or undefined. */
+    async find(organizationId: string, workflowName: string): Promise<WorkflowBindingRow | undefined> {
+      return db
+        .selectFrom('workflow_bindings')
+        .selectAll()
+        .where('organization_id', '=', organizationId)
+        .where('workflow_name', '=', workflowName)
+        .executeTakeFirst();
+    },
+    /** The bindings of these workflows of the organization. */
+    async listNames(organizationId: string, workflowNames: readonly string[]): Promise<WorkflowBindingRow[]> {
+      if (workflowNames.length === 0) return [];
+      return db
+        .selectFrom('workflow_bindings')
+        .selectAll()
+        .where('organization_id', '=', organizationId)
+        .where('workflow_name', 'in', [...workflowNames])
+        .execute();
+    },
+    /** Every binding to one of these classes, in all organizations (workers register the code they have). */
+    async listClasses(classNames: readonly string[]): Promise<WorkflowBindingRow[]> {
+      if (classNames.length === 0) return [];
+      return db
+        .selectFrom('workflow_bindings')
+        .selectAll()
+        .where('class_name', 'in', [...classNames])
+        .orderBy('organization_id')
+        .orderBy('workflow_name')
+        .execute();
+    },
+    /** Deletes a binding; true when there was one. */
+    async delete(organizationId: string, workflowName: string): Promise<boolean> {
+      const result = await db
+        .deleteFrom('workflow_bindings')
+        .where('organization_id', '=', organizationId)
+        .where('workflow_name', '=', workflowName)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+  };
+
+  const workerCode = {
+    /** Records the classes a worker has loaded (replacing what it announced before). */
+    async announce(workerId: string, classes: ReadonlyArray<{ className: string; scriptName: string }>, at: string): Promise<void> {
+      await db.deleteFrom('worker_code').where('worker_id', '=', workerId).execute();
+      if (classes.length === 0) return;
+      await db
+        .insertInto('worker_code')
+        .values(classes.map((c) => ({ worker_id: workerId, class_name: c.className, script_name: c.scriptName, seen_at: at })))
+        .execute();
+    },
+    /** Refreshes a worker's rows (its heartbeat). */
+    async refresh(workerId: string, at: string): Promise<void> {
+      await db.updateTable('worker_code').set({ seen_at: at }).where('worker_id', '=', workerId).execute();
+    },
+    /** Forgets a worker (graceful shutdown). */
+    async remove(workerId: string): Promise<void> {
+      await db.deleteFrom('worker_code').where('worker_id', '=', workerId).execute();
+    },
+    /** True when some worker seen at or after `since` has loaded the class. */
+    async isLoaded(className: string, since: string): Promise<boolean> {
+      const row = await db
+        .selectFrom('worker_code')
+        .select('worker_id')
+        .where('class_name', '=', className)
+        .where('seen_at', '>=', since)
+        .limit(1)
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+    /** Deletes rows not refreshed since `before` (workers that died); returns how many. */
+    async purgeStale(before: string): Promise<number> {
+      const result = await db.deleteFrom('worker_code').where('seen_at', '<', before).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+  };
+
+  return {
+    database,
+    organizations,
+    apiKeys,
+    credentials,
+    webhookSecrets,
+    webhookDeliveries,
+    idempotency,
+    totpCodes,
+    meta,
+    workflowBindings,
+    workerCode,
+  };
 }
 
 /** The server's domain store. */

@@ -61,7 +61,7 @@ test('/openapi.json is OpenAPI 3.1 generated from the schemas and equal to docs/
   for (const schema of ['CreateCredentialRequest', 'CredentialResponse', 'TOTPCodeCreate', 'TOTPCode', 'ApiKey', 'CreatedApiKey', 'ErrorResponse', 'ValidationErrorResponse', 'WebhookSecret']) {
     assert.ok(document.components.schemas[schema], schema);
   }
-  assert.deepEqual(Object.keys(document.components.securitySchemes).sort(), ['ApiKeyHeader', 'BearerAuth']);
+  assert.deepEqual(Object.keys(document.components.securitySchemes).sort(), ['ApiKeyHeader', 'BearerAuth', 'XAuthKey']);
   const snapshot = JSON.parse(readFileSync(new URL('../../../../docs/openapi.json', import.meta.url), 'utf8')) as unknown;
   assert.deepEqual(document, snapshot, 'docs/openapi.json is stale: run npm run gen:openapi');
 });
