@@ -40,6 +40,7 @@ export type { ReplayDescriptor, ReplayTarget, ReplayAction, SelectorCandidate, F
 
 // Artifacts and blob storage
 export { ARTIFACT_TYPES, createArtifactRecorder } from './artifacts/artifact-recorder.ts';
+export { redactText as redactArtifactText, redactZip as redactTraceZip } from './artifacts/redact.ts';
 export type { ArtifactRecord, ArtifactType, ArtifactRecorder, ArtifactRecorderOptions } from './artifacts/artifact-recorder.ts';
 export { createDiskBlobStore } from './storage/disk-blob-store.ts';
 export type { DiskBlobStore, DiskBlobStoreOptions } from './storage/disk-blob-store.ts';

@@ -54,6 +54,8 @@ export type RunContextOptions = {
   dialogs?: 'pending' | 'accept' | 'dismiss';
   /** Accept invalid TLS certificates; default false. */
   ignoreHttpsErrors?: boolean;
+  /** Values to keep out of the trace, HTML snapshot and console log (e.g. a credential's password); default none. */
+  secrets?: string[];
   /** Called after each stored artifact, for the server to persist the record; default none. */
   onArtifact?: (record: ArtifactRecord) => void | Promise<void>;
 };

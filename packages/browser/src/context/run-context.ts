@@ -5,7 +5,7 @@
 // best effort (see artifact-recorder.ts): it never fails an action or the close.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import type { BrowserContext, Dialog, Download, Frame, Locator, Page, Request } from 'playwright-core';
@@ -13,6 +13,7 @@ import { PetrelError, isPetrelError, type ErrorCode, type Logger } from '@petrel
 import { browserActionSchema, type BrowserAction } from '../actions/browser-action.ts';
 import { locateTarget, rankCandidates, type DescribedElement, type FrameHop, type ReplayAction, type ReplayDescriptor, type SelectorCandidate } from '../actions/replay-descriptor.ts';
 import { createArtifactRecorder, type ArtifactRecord } from '../artifacts/artifact-recorder.ts';
+import { redactText, redactZip } from '../artifacts/redact.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import { callPage, createObserver, type ElementRef, type ObserveOptions } from '../observe/observer.ts';
 import { mutationTracker } from '../observe/page-script.ts';
@@ -98,6 +99,11 @@ export type RunContext = AsyncDisposable & {
   readonly closed: boolean;
   /** The open tabs, in opening order. */
   tabs(): ObservedTab[];
+  /**
+   * Registers a value to keep out of stored artifacts: it is replaced by `********` in the trace, the
+   * HTML snapshot and the console log. Values typed with `input_text` + `sensitive` are added by themselves.
+   */
+  redact(value: string): void;
   /** Dialogs waiting on the active tab. */
   pendingDialogs(): PendingDialog[];
   /** Observes the active tab. */
@@ -273,6 +279,9 @@ export async function openRunContext(init: RunContextInit): Promise<RunContext> 
   const consoleLines: string[] = [];
   const framePaths = new WeakMap<Frame, FrameHop[]>();
   const usedNames = new Set<string>();
+  // Values typed as sensitive, kept in memory only, removed from the trace, HTML and console log.
+  const secrets = new Set<string>(options.raw.secrets ?? []);
+  const redact = (text: string) => redactText(text, [...secrets]);
   let active: Page | undefined;
   let closed = false;
   let closing: Promise<RunSummary> | undefined;
@@ -816,6 +825,9 @@ export async function openRunContext(init: RunContextInit): Promise<RunContext> 
       return closed;
     },
     tabs,
+    redact(value: string) {
+      if (typeof value === 'string' && value.length > 0) secrets.add(value);
+    },
     pendingDialogs() {
       return active ? stateOf(active).dialogs.map(dialogInfo) : [];
     },
@@ -841,6 +853,7 @@ export async function openRunContext(init: RunContextInit): Promise<RunContext> 
         });
       }
       const a = parsed.data;
+      if (a.type === 'input_text' && a.sensitive && a.text) secrets.add(a.text);
       const base: ReplayDescriptor = { version: 1, action: stripForReplay(a), tab: active ? pages.indexOf(active) : 0, url: active?.url() ?? '' };
       const elementId = 'elementId' in a ? a.elementId : undefined;
       return run(
@@ -882,6 +895,7 @@ export async function openRunContext(init: RunContextInit): Promise<RunContext> 
           throw new PetrelError('VALIDATION_FAILED', 'browser.replay: this input_text was recorded as sensitive; pass its text', { details: { field: 'text' } });
         }
         action = { ...action, text: replayOptions.text };
+        if (replayOptions.text) secrets.add(replayOptions.text);
       }
       const timeoutMs = replayOptions.timeoutMs ?? options.actionTimeoutMs;
       return run(
@@ -956,17 +970,18 @@ export async function openRunContext(init: RunContextInit): Promise<RunContext> 
           await withTimeout(Promise.allSettled(downloadTasks), 30_000, 'downloads').catch(() => {});
           if (page && options.screenshots !== 'off') await screenshotArtifact(page, 'screenshot_final');
           if (page && options.html && stateOf(page).dialogs.length === 0) {
-            await recorder.record('html', () => withTimeout(page.content(), 5000, 'html'), { contentType: 'text/html; charset=utf-8', name: 'page.html' });
+            await recorder.record('html', async () => redact(await withTimeout(page.content(), 5000, 'html')), { contentType: 'text/html; charset=utf-8', name: 'page.html' });
           }
           if (consoleLines.length > 0) {
-            await recorder.record('console_log', consoleLines.join('\n') + '\n', { contentType: 'text/plain; charset=utf-8', name: 'console.log' });
+            await recorder.record('console_log', redact(consoleLines.join('\n') + '\n'), { contentType: 'text/plain; charset=utf-8', name: 'console.log' });
           }
           if (options.trace) {
             const dir = await mkdtemp(join(tmpdir(), 'petrel-trace-'));
             try {
               const path = join(dir, 'trace.zip');
               await withTimeout(context.tracing.stop({ path }), 30_000, 'trace');
-              await recorder.record('trace', () => Promise.resolve(createReadStream(path)), { contentType: 'application/zip', name: 'trace.zip' });
+              const body = secrets.size === 0 ? () => Promise.resolve(createReadStream(path)) : async () => redactZip(await readFile(path), [...secrets]).data;
+              await recorder.record('trace', body, { contentType: 'application/zip', name: 'trace.zip' });
             } catch (error) {
               log.warn({ err: error }, 'browser: could not save the trace');
             } finally {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
+import { unzipSync } from 'fflate';
 import { isPetrelError } from '@petrel/protocol';
 import {
   createBrowserPool,
@@ -131,6 +132,36 @@ console.warn('echo page ready');</script>`);
         assert.match(body.toString(), /log clicked the echo button/);
       }
     }
+  });
+
+  it('keeps sensitive values out of the trace, the HTML snapshot and the console log', async () => {
+    await using form = await serve((_request, response) => {
+      response.setHeader('content-type', 'text/html');
+      response.end(`<title>Secret form</title><label>Password <input type=password id=pw></label>
+<label>Name <input id=name></label><p id=known>token tok-known-0042</p><script>console.log('tok-known-0042 in the log')</script>`);
+    });
+    const ctx = await pool.newContext({ trace: true, html: true, secrets: ['tok-known-0042'] });
+    await ctx.act({ type: 'goto_url', url: form.url });
+    const page = await ctx.observe();
+    assert.equal((await ctx.act({ type: 'input_text', elementId: element(page, 'textbox', 'Password').id, text: 'Hunter2-Secret-99', sensitive: true })).ok, true);
+    assert.equal((await ctx.act({ type: 'input_text', elementId: element(page, 'textbox', 'Name').id, text: 'Visible Name 77' })).ok, true);
+    const summary = await ctx.close();
+    const read = async (type: string) => {
+      const artifact = summary.artifacts.find((a) => a.type === type);
+      assert.ok(artifact, type);
+      return (await pool.blobStore.get(artifact.key)).body;
+    };
+    const entries = unzipSync(new Uint8Array(await read('trace')));
+    const traceText = Object.entries(entries)
+      .filter(([name]) => !/\.(jpe?g|png)$/.test(name))
+      .map(([, bytes]) => Buffer.from(bytes).toString('utf8'))
+      .join('\n');
+    assert.ok(traceText.includes('Visible Name 77'), 'the trace still records ordinary input');
+    assert.ok(!traceText.includes('Hunter2-Secret-99'), 'the sensitive value is not in the trace');
+    assert.ok(!traceText.includes('tok-known-0042'), 'a registered secret is not in the trace');
+    assert.ok(traceText.includes('********'));
+    assert.ok(!(await read('html')).toString().includes('tok-known-0042'));
+    assert.ok(!(await read('console_log')).toString().includes('tok-known-0042'));
   });
 
   it('never fails an action or the close when artifact storage fails', async () => {
