@@ -12,7 +12,7 @@ import type { BrowserContext, Dialog, Download, Frame, Locator, Page, Request } 
 import { PetrelError, isPetrelError, type ErrorCode, type Logger } from '@petrel/protocol';
 import { browserActionSchema, type BrowserAction } from '../actions/browser-action.ts';
 import { locateTarget, rankCandidates, type DescribedElement, type FrameHop, type ReplayAction, type ReplayDescriptor, type SelectorCandidate } from '../actions/replay-descriptor.ts';
-import { createArtifactRecorder, type ArtifactRecord } from '../artifacts/artifact-recorder.ts';
+import { createArtifactRecorder, type ArtifactRecord, type ArtifactType } from '../artifacts/artifact-recorder.ts';
 import { redactText, redactZip } from '../artifacts/redact.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import { callPage, createObserver, type ElementRef, type ObserveOptions } from '../observe/observer.ts';
@@ -120,6 +120,11 @@ export type RunContext = AsyncDisposable & {
   sessionStorage(): Promise<Record<string, Record<string, string>>>;
   /** A screenshot of the active tab. */
   screenshot(options?: { fullPage?: boolean }): Promise<Buffer>;
+  /**
+   * Stores an artifact of this run (e.g. `llm_request` / `llm_response` from the agent); best effort:
+   * returns undefined when storing failed. Registered secrets are removed from string bodies.
+   */
+  recordArtifact(type: ArtifactType, body: string | Uint8Array, options: { contentType: string; name?: string }): Promise<ArtifactRecord | undefined>;
   /** Stores the final artifacts, closes the context (or detaches from a session) and frees its pool slot. Idempotent. */
   close(options?: { signal?: AbortSignal }): Promise<RunSummary>;
 };
@@ -956,6 +961,10 @@ export async function openRunContext(init: RunContextInit): Promise<RunContext> 
         }),
       );
       return out;
+    },
+
+    recordArtifact(type, body, recordOptions) {
+      return recorder.record(type, typeof body === 'string' ? redact(body) : body, recordOptions);
     },
 
     async screenshot(shotOptions = {}) {

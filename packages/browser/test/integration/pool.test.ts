@@ -145,6 +145,7 @@ console.warn('echo page ready');</script>`);
     const page = await ctx.observe();
     assert.equal((await ctx.act({ type: 'input_text', elementId: element(page, 'textbox', 'Password').id, text: 'Hunter2-Secret-99', sensitive: true })).ok, true);
     assert.equal((await ctx.act({ type: 'input_text', elementId: element(page, 'textbox', 'Name').id, text: 'Visible Name 77' })).ok, true);
+    await ctx.recordArtifact('llm_request', '{"prompt":"type Hunter2-Secret-99"}', { contentType: 'application/json' });
     const summary = await ctx.close();
     const read = async (type: string) => {
       const artifact = summary.artifacts.find((a) => a.type === type);
@@ -161,6 +162,8 @@ console.warn('echo page ready');</script>`);
     assert.ok(!traceText.includes('tok-known-0042'), 'a registered secret is not in the trace');
     assert.ok(traceText.includes('********'));
     assert.ok(!(await read('html')).toString().includes('tok-known-0042'));
+    assert.equal(summary.artifacts.filter((a) => a.type === 'llm_request').length, 1);
+    assert.equal((await read('llm_request')).toString(), '{"prompt":"type ********"}');
     assert.ok(!(await read('console_log')).toString().includes('tok-known-0042'));
   });
 
