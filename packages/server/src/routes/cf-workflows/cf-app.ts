@@ -2,13 +2,13 @@
 // with its own error handler, so every answer under `/client/v4` is the Cloudflare envelope — auth
 // failures, bad JSON and unknown paths included — while the rest of the app keeps Skyvern's shapes.
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import { CfAccountSchema, PetrelError, cfEnvelopeSchema } from '@petrel/protocol';
+import { CfAccountSchema, PetrelError } from '@petrel/protocol';
 import { z } from 'zod';
 import type { AppEnv } from '../../http/app-env.ts';
 import { validationHook } from '../../http/error-handler.ts';
 import type { RouteContext } from '../route-context.ts';
 import { organizationOf } from './cf-context.ts';
-import { CF_BASE, CF_SECURITY, CF_SECURITY_SCHEMES, cfErrorResponses, cfNoRoute, cfOk, handleCfError, requireCfAccount } from './cf-envelope.ts';
+import { CF_BASE, CF_SECURITY, CF_SECURITY_SCHEMES, cfEnvelope, cfErrorResponses, cfNoRoute, cfOk, handleCfError, requireCfAccount } from './cf-envelope.ts';
 import { registerCfInstanceRoutes } from './instance-routes.ts';
 import { registerCfVersionRoutes } from './version-routes.ts';
 import { registerCfWorkflowRoutes } from './workflow-routes.ts';
@@ -33,7 +33,7 @@ export function registerCloudflareWorkflowRoutes(app: OpenAPIHono<AppEnv>, ctx: 
       operationId: 'cfListAccounts',
       summary: 'List accounts',
       description: 'The key\'s organization, as the one account it may use (its id is the `account_id` of every other route).',
-      responses: { 200: { description: 'The account.', content: { 'application/json': { schema: cfEnvelopeSchema(z.array(CfAccountSchema), 'CfAccountListEnvelope') } } }, ...cfErrorResponses(403) },
+      responses: { 200: { description: 'The account.', content: { 'application/json': { schema: cfEnvelope(z.array(CfAccountSchema), 'CfAccountListEnvelope') } } }, ...cfErrorResponses(403) },
     }),
     async (c) => {
       const page = Number(c.req.query('page') ?? '1');

@@ -4,8 +4,9 @@
 // A 4xx answer carries `x-should-retry: false` so the `cloudflare` client does not retry a conflict.
 import type { Context, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { CF_ERROR_CODES, CfErrorEnvelopeSchema, PetrelError, cfErrorCode, codeIsBadInput, isPetrelError } from '@petrel/protocol';
+import { CF_ERROR_CODES, CfErrorEnvelopeSchema, PetrelError, cfEnvelopeSchema, cfErrorCode, codeIsBadInput, isPetrelError } from '@petrel/protocol';
 import type { CfError, CfMessage, CfResultInfo } from '@petrel/protocol';
+import type { z } from 'zod';
 import type { ApiKeyAuthenticator } from '../../auth/authenticator.ts';
 import type { AppEnv } from '../../http/app-env.ts';
 import { findRequestKey } from '../../http/auth-middleware.ts';
@@ -37,6 +38,18 @@ export function cfErrorResponses(...statuses: Array<keyof typeof DESCRIPTIONS>) 
   const out: Record<number, { description: string; content: { 'application/json': { schema: typeof CfErrorEnvelopeSchema } } }> = {};
   for (const status of statuses) out[status] = { description: DESCRIPTIONS[status], content: { 'application/json': { schema: CfErrorEnvelopeSchema } } };
   return out;
+}
+
+const envelopes = new Map<string, unknown>();
+
+/** The success envelope schema around `result`, made once per id (apps built many times share it). */
+export function cfEnvelope<T extends z.ZodType>(result: T, id: string): ReturnType<typeof cfEnvelopeSchema<T>> {
+  let schema = envelopes.get(id) as ReturnType<typeof cfEnvelopeSchema<T>> | undefined;
+  if (schema === undefined) {
+    schema = cfEnvelopeSchema(result, id);
+    envelopes.set(id, schema);
+  }
+  return schema;
 }
 
 /** A success answer: `{ success: true, errors: [], messages, result, result_info? }`. */

@@ -22,7 +22,6 @@ import {
   LIMITS,
   NAME_PATTERN,
   PetrelError,
-  cfEnvelopeSchema,
   isPetrelError,
   parseDuration,
 } from '@petrel/protocol';
@@ -31,7 +30,7 @@ import { z } from 'zod';
 import type { AppEnv } from '../../http/app-env.ts';
 import type { RouteContext } from '../route-context.ts';
 import { engineHost, getWorkflowRow, organizationOf } from './cf-context.ts';
-import { CF_BASE, CF_SECURITY, cfErrorResponses, cfOk } from './cf-envelope.ts';
+import { CF_BASE, CF_SECURITY, cfEnvelope, cfErrorResponses, cfOk } from './cf-envelope.ts';
 import { toCfInstanceDetails, toCfInstanceSummary } from './cf-mappers.ts';
 
 const json = <T>(schema: T) => ({ content: { 'application/json': { schema } } });
@@ -118,7 +117,7 @@ export function registerCfInstanceRoutes(app: OpenAPIHono<AppEnv>, ctx: RouteCon
         'Newest first unless `direction=asc`. Page with `page`/`per_page` (a page past the last one is empty, which ends the `cloudflare` client\'s auto-pagination) ' +
         'or with `cursor` from `result_info.cursor` (absent on the last page).',
       request: { params: CfWorkflowParamSchema, query: CfInstanceListQuerySchema },
-      responses: { 200: { description: 'A page of instances.', ...json(cfEnvelopeSchema(z.array(CfInstanceSummarySchema), 'CfInstanceListEnvelope')) }, ...cfErrorResponses(400, 403, 404, 503) },
+      responses: { 200: { description: 'A page of instances.', ...json(cfEnvelope(z.array(CfInstanceSummarySchema), 'CfInstanceListEnvelope')) }, ...cfErrorResponses(400, 403, 404, 503) },
     }),
     async (c) => {
       const host = engineHost(ctx);
@@ -164,7 +163,7 @@ export function registerCfInstanceRoutes(app: OpenAPIHono<AppEnv>, ctx: RouteCon
       summary: 'Create an instance',
       description: 'Queues an instance pinned to the workflow\'s current version. An `instance_id` that exists (within its retention) is a conflict (409).',
       request: { params: CfWorkflowParamSchema, body: { required: false, ...json(CfInstanceCreateItemSchema) } },
-      responses: { 201: { description: 'The queued instance.', ...json(cfEnvelopeSchema(CfInstanceSummarySchema, 'CfInstanceCreateEnvelope')) }, ...cfErrorResponses(400, 403, 404, 409, 413, 415, 503) },
+      responses: { 201: { description: 'The queued instance.', ...json(cfEnvelope(CfInstanceSummarySchema, 'CfInstanceCreateEnvelope')) }, ...cfErrorResponses(400, 403, 404, 409, 413, 415, 503) },
     }),
     async (c) => {
       const host = engineHost(ctx);
@@ -188,7 +187,7 @@ export function registerCfInstanceRoutes(app: OpenAPIHono<AppEnv>, ctx: RouteCon
         'The body is a bare JSON array of up to 100 create requests. Any invalid item fails the whole call and nothing is created. ' +
         'Ids that already exist are skipped (idempotent, as Cloudflare\'s `createBatch`): they are left out of `result` and listed in `messages`.',
       request: { params: CfWorkflowParamSchema, body: { required: true, ...json(CfInstanceBulkRequestSchema) } },
-      responses: { 200: { description: 'The instances created.', ...json(cfEnvelopeSchema(z.array(CfInstanceSummarySchema), 'CfInstanceBulkEnvelope')) }, ...cfErrorResponses(400, 403, 404, 413, 415, 503) },
+      responses: { 200: { description: 'The instances created.', ...json(cfEnvelope(z.array(CfInstanceSummarySchema), 'CfInstanceBulkEnvelope')) }, ...cfErrorResponses(400, 403, 404, 413, 415, 503) },
     }),
     async (c) => {
       const host = engineHost(ctx);
@@ -219,7 +218,7 @@ export function registerCfInstanceRoutes(app: OpenAPIHono<AppEnv>, ctx: RouteCon
         'Status, params, output, error, rollback outcome and the steps (`step`/`rollback` with attempts and config, `sleep`, `waitForEvent`, `termination`). ' +
         '`simple=true` leaves the steps out. `status_reason` (and `messages`) say why a queued instance is not running.',
       request: { params: CfInstanceParamSchema, query: CfInstanceGetQuerySchema },
-      responses: { 200: { description: 'The instance.', ...json(cfEnvelopeSchema(CfInstanceDetailsSchema, 'CfInstanceEnvelope')) }, ...cfErrorResponses(400, 403, 404, 503) },
+      responses: { 200: { description: 'The instance.', ...json(cfEnvelope(CfInstanceDetailsSchema, 'CfInstanceEnvelope')) }, ...cfErrorResponses(400, 403, 404, 503) },
     }),
     async (c) => {
       const host = engineHost(ctx);
@@ -241,7 +240,7 @@ export function registerCfInstanceRoutes(app: OpenAPIHono<AppEnv>, ctx: RouteCon
       summary: 'Get one step\'s full output',
       description: 'The untruncated output of a step (`"[REDACTED]"` when sensitive), or of one attempt with `attempt`. For `waitForEvent` the output is the event\'s payload.',
       request: { params: CfInstanceParamSchema, query: CfStepQuerySchema },
-      responses: { 200: { description: 'The step.', ...json(cfEnvelopeSchema(CfStepOutputSchema, 'CfStepOutputEnvelope')) }, ...cfErrorResponses(400, 403, 404, 503) },
+      responses: { 200: { description: 'The step.', ...json(cfEnvelope(CfStepOutputSchema, 'CfStepOutputEnvelope')) }, ...cfErrorResponses(400, 403, 404, 503) },
     }),
     async (c) => {
       const host = engineHost(ctx);
@@ -299,7 +298,7 @@ export function registerCfInstanceRoutes(app: OpenAPIHono<AppEnv>, ctx: RouteCon
         '`{"status":"pause"}` takes effect at the next step boundary; `resume`; `{"status":"terminate","rollback":true}` runs rollback handlers first; ' +
         '`{"status":"restart","from":{"name":"charge","count":1,"type":"do"}}` keeps the steps before `from`. `action` is accepted in place of `status`.',
       request: { params: CfInstanceParamSchema, body: { required: true, ...json(CfStatusEditRequestSchema) } },
-      responses: { 200: { description: 'The status after the change.', ...json(cfEnvelopeSchema(CfStatusEditResponseSchema, 'CfStatusEditEnvelope')) }, ...cfErrorResponses(400, 403, 404, 409, 415, 503) },
+      responses: { 200: { description: 'The status after the change.', ...json(cfEnvelope(CfStatusEditResponseSchema, 'CfStatusEditEnvelope')) }, ...cfErrorResponses(400, 403, 404, 409, 415, 503) },
     }),
     async (c) => {
       const host = engineHost(ctx);
@@ -343,7 +342,7 @@ export function registerCfInstanceRoutes(app: OpenAPIHono<AppEnv>, ctx: RouteCon
       summary: 'Send an event to an instance',
       description: 'The raw JSON body is the payload. The next `step.waitForEvent` of that type receives it (events are buffered, first in first out). A finished instance takes no events (409).',
       request: { params: CfEventParamSchema, body: { required: false, ...json(z.unknown().meta({ id: 'CfEventPayload' })) } },
-      responses: { 200: { description: 'Delivered (or buffered).', ...json(cfEnvelopeSchema(z.object({}), 'CfEventEnvelope')) }, ...cfErrorResponses(400, 403, 404, 409, 413, 415, 503) },
+      responses: { 200: { description: 'Delivered (or buffered).', ...json(cfEnvelope(z.object({}), 'CfEventEnvelope')) }, ...cfErrorResponses(400, 403, 404, 409, 413, 415, 503) },
     }),
     async (c) => {
       const host = engineHost(ctx);

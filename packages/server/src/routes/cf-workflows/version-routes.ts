@@ -2,12 +2,12 @@
 // for a class no worker has loaded yet) and their step graphs.
 import { createRoute } from '@hono/zod-openapi';
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { CfVersionGraphSchema, CfVersionListQuerySchema, CfVersionParamSchema, CfVersionSchema, CfWorkflowParamSchema, cfEnvelopeSchema } from '@petrel/protocol';
+import { CfVersionGraphSchema, CfVersionListQuerySchema, CfVersionParamSchema, CfVersionSchema, CfWorkflowParamSchema } from '@petrel/protocol';
 import { z } from 'zod';
 import type { AppEnv } from '../../http/app-env.ts';
 import type { RouteContext } from '../route-context.ts';
 import { engineHost, getWorkflowRow, organizationOf } from './cf-context.ts';
-import { CF_BASE, CF_SECURITY, cfErrorResponses, cfOk } from './cf-envelope.ts';
+import { CF_BASE, CF_SECURITY, cfEnvelope, cfErrorResponses, cfOk } from './cf-envelope.ts';
 import { toCfVersion } from './cf-mappers.ts';
 
 const json = <T>(schema: T) => ({ content: { 'application/json': { schema } } });
@@ -38,7 +38,7 @@ export function registerCfVersionRoutes(app: OpenAPIHono<AppEnv>, ctx: RouteCont
       summary: 'List versions',
       description: 'Newest first. A page past the last one is empty.',
       request: { params: CfWorkflowParamSchema, query: CfVersionListQuerySchema },
-      responses: { 200: { description: 'A page of versions.', ...json(cfEnvelopeSchema(z.array(CfVersionSchema), 'CfVersionListEnvelope')) }, ...cfErrorResponses(400, 403, 404, 503) },
+      responses: { 200: { description: 'A page of versions.', ...json(cfEnvelope(z.array(CfVersionSchema), 'CfVersionListEnvelope')) }, ...cfErrorResponses(400, 403, 404, 503) },
     }),
     async (c) => {
       const host = engineHost(ctx);
@@ -62,7 +62,7 @@ export function registerCfVersionRoutes(app: OpenAPIHono<AppEnv>, ctx: RouteCont
       operationId: 'cfGetVersion',
       summary: 'Get a version',
       request: { params: CfVersionParamSchema },
-      responses: { 200: { description: 'The version.', ...json(cfEnvelopeSchema(CfVersionSchema, 'CfVersionEnvelope')) }, ...cfErrorResponses(400, 403, 404, 503) },
+      responses: { 200: { description: 'The version.', ...json(cfEnvelope(CfVersionSchema, 'CfVersionEnvelope')) }, ...cfErrorResponses(400, 403, 404, 503) },
     }),
     async (c) => {
       const host = engineHost(ctx);
@@ -83,7 +83,7 @@ export function registerCfVersionRoutes(app: OpenAPIHono<AppEnv>, ctx: RouteCont
       summary: 'Get a version\'s step graph',
       description: 'The step graph parsed from the code (Cloudflare\'s node kinds); `graph: null` for a placeholder version (no worker had the class).',
       request: { params: CfVersionParamSchema },
-      responses: { 200: { description: 'The graph.', ...json(cfEnvelopeSchema(CfVersionGraphSchema, 'CfVersionGraphEnvelope')) }, ...cfErrorResponses(400, 403, 404, 503) },
+      responses: { 200: { description: 'The graph.', ...json(cfEnvelope(CfVersionGraphSchema, 'CfVersionGraphEnvelope')) }, ...cfErrorResponses(400, 403, 404, 503) },
     }),
     async (c) => {
       const host = engineHost(ctx);

@@ -11,7 +11,6 @@ import {
   CfWorkflowPutResponseSchema,
   CfWorkflowSchema,
   PetrelError,
-  cfEnvelopeSchema,
 } from '@petrel/protocol';
 import type { CfMessage, CfWorkflowPutRequest } from '@petrel/protocol';
 import { z } from 'zod';
@@ -19,7 +18,7 @@ import type { Duration } from '@petrel/protocol';
 import type { AppEnv } from '../../http/app-env.ts';
 import type { RouteContext } from '../route-context.ts';
 import { classNotLoadedMessage, engineHost, organizationOf } from './cf-context.ts';
-import { CF_BASE, CF_SECURITY, cfErrorResponses, cfOk } from './cf-envelope.ts';
+import { CF_BASE, CF_SECURITY, cfEnvelope, cfErrorResponses, cfOk } from './cf-envelope.ts';
 import { iso, toCfWorkflow } from './cf-mappers.ts';
 
 const json = <T>(schema: T) => ({ content: { 'application/json': { schema } } });
@@ -56,7 +55,7 @@ export function registerCfWorkflowRoutes(app: OpenAPIHono<AppEnv>, ctx: RouteCon
       summary: 'List workflows',
       description: 'The account\'s workflows, by name, with instance counts per status. `page` past the last page answers an empty list.',
       request: { params: CfAccountParamSchema, query: CfWorkflowListQuerySchema },
-      responses: { 200: { description: 'A page of workflows.', ...json(cfEnvelopeSchema(z.array(CfWorkflowSchema), 'CfWorkflowListEnvelope')) }, ...cfErrorResponses(400, 403, 503) },
+      responses: { 200: { description: 'A page of workflows.', ...json(cfEnvelope(z.array(CfWorkflowSchema), 'CfWorkflowListEnvelope')) }, ...cfErrorResponses(400, 403, 503) },
     }),
     async (c) => {
       const host = engineHost(ctx);
@@ -91,7 +90,7 @@ export function registerCfWorkflowRoutes(app: OpenAPIHono<AppEnv>, ctx: RouteCon
       summary: 'Get a workflow',
       description: 'The workflow with its class, schedules and instance counts. `messages` says when no running worker has its class.',
       request: { params: CfWorkflowParamSchema },
-      responses: { 200: { description: 'The workflow.', ...json(cfEnvelopeSchema(CfWorkflowSchema, 'CfWorkflowEnvelope')) }, ...cfErrorResponses(400, 403, 404, 503) },
+      responses: { 200: { description: 'The workflow.', ...json(cfEnvelope(CfWorkflowSchema, 'CfWorkflowEnvelope')) }, ...cfErrorResponses(400, 403, 404, 503) },
     }),
     async (c) => {
       const host = engineHost(ctx);
@@ -117,7 +116,7 @@ export function registerCfWorkflowRoutes(app: OpenAPIHono<AppEnv>, ctx: RouteCon
         'Binds the workflow to `class_name` (a class loaded from `--workflows DIR`) and sets its schedules, retention, step limit and concurrency. ' +
         'A class no running worker has is accepted: `messages` says so, and its instances stay queued until a worker that has it starts.',
       request: { params: CfWorkflowParamSchema, body: { required: true, ...json(CfWorkflowPutRequestSchema) } },
-      responses: { 200: { description: 'The workflow and its current version.', ...json(cfEnvelopeSchema(CfWorkflowPutResponseSchema, 'CfWorkflowPutEnvelope')) }, ...cfErrorResponses(400, 403, 413, 415, 503) },
+      responses: { 200: { description: 'The workflow and its current version.', ...json(cfEnvelope(CfWorkflowPutResponseSchema, 'CfWorkflowPutEnvelope')) }, ...cfErrorResponses(400, 403, 413, 415, 503) },
     }),
     async (c) => {
       const host = engineHost(ctx);
@@ -158,7 +157,7 @@ export function registerCfWorkflowRoutes(app: OpenAPIHono<AppEnv>, ctx: RouteCon
       summary: 'Delete a workflow',
       description: 'Deletes the workflow with its versions and instances (no rollbacks run). Code loaded from `--workflows` registers it again at the next start.',
       request: { params: CfWorkflowParamSchema },
-      responses: { 200: { description: 'Deleted.', ...json(cfEnvelopeSchema(CfWorkflowDeleteResponseSchema, 'CfWorkflowDeleteEnvelope')) }, ...cfErrorResponses(400, 403, 404, 503) },
+      responses: { 200: { description: 'Deleted.', ...json(cfEnvelope(CfWorkflowDeleteResponseSchema, 'CfWorkflowDeleteEnvelope')) }, ...cfErrorResponses(400, 403, 404, 503) },
     }),
     async (c) => {
       const host = engineHost(ctx);
