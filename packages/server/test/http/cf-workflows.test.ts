@@ -192,6 +192,6 @@ describe('Workflows API: workflows', () => {
 
   test('without an engine the routes answer 503 in the envelope', async () => {
     await using t = await createTestApp();
-    assertCfError(await cf(t, `${workflowsPath(t)}`), 503, 10001, 'UNAVAILABLE');
+    assertCfError(await cf(t, workflowsPath(t)), 503, 10001, 'UNAVAILABLE');
   });
 });
