@@ -155,7 +155,26 @@ type PageState = {
   navigations: number;
   dialogs: Dialog[];
   dialogWaiters: Set<(dialog: Dialog) => void>;
+  /** Called whenever a request ends, the main frame navigates or the page closes. */
+  changeWaiters: Set<() => void>;
 };
+
+/** Resolves when `done()` holds (checked at each change of the page), or at the deadline. */
+function waitUntil(state: PageState, done: () => boolean, deadline: number): Promise<void> {
+  if (done() || Date.now() >= deadline) return Promise.resolve();
+  return new Promise((resolve) => {
+    const finish = () => {
+      clearTimeout(timer);
+      state.changeWaiters.delete(check);
+      resolve();
+    };
+    const check = () => {
+      if (done()) finish();
+    };
+    const timer = setTimeout(finish, Math.max(0, deadline - Date.now()));
+    state.changeWaiters.add(check);
+  });
+}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -298,7 +317,7 @@ export async function openRunContext(init: RunContextInit): Promise<RunContext> 
   const stateOf = (page: Page): PageState => {
     let state = states.get(page);
     if (!state) {
-      state = { requests: new Map(), navRequests: new Set(), navigations: 0, dialogs: [], dialogWaiters: new Set() };
+      state = { requests: new Map(), navRequests: new Set(), navigations: 0, dialogs: [], dialogWaiters: new Set(), changeWaiters: new Set() };
       states.set(page, state);
     }
     return state;
@@ -348,14 +367,21 @@ export async function openRunContext(init: RunContextInit): Promise<RunContext> 
       state.requests.set(request, Date.now());
       if (request.isNavigationRequest() && request.frame() === page.mainFrame()) state.navRequests.add(request);
     });
+    const changed = () => {
+      for (const waiter of state.changeWaiters) waiter();
+    };
     const done = (request: Request) => {
       state.requests.delete(request);
       state.navRequests.delete(request);
+      changed();
     };
     page.on('requestfinished', done);
     page.on('requestfailed', done);
     page.on('framenavigated', (frame) => {
-      if (frame === page.mainFrame()) state.navigations += 1;
+      if (frame === page.mainFrame()) {
+        state.navigations += 1;
+        changed();
+      }
     });
     page.on('dialog', (dialog) => {
       if (options.dialogs === 'accept') {
@@ -381,6 +407,7 @@ export async function openRunContext(init: RunContextInit): Promise<RunContext> 
       if (consoleLines.length < 5000) consoleLines.push(`${new Date().toISOString()} pageerror ${error.message.slice(0, 2000)}`);
     });
     page.on('close', () => {
+      changed();
       const index = pages.indexOf(page);
       if (index >= 0) pages.splice(index, 1);
       if (active === page) active = pages[pages.length - 1];
@@ -478,12 +505,13 @@ export async function openRunContext(init: RunContextInit): Promise<RunContext> 
       }
       return false;
     };
-    while (state.navRequests.size > 0 && Date.now() < deadline && !page.isClosed()) await sleep(10);
+    await waitUntil(state, () => state.navRequests.size === 0 || page.isClosed(), deadline);
     if (page.isClosed()) return;
     const navigated = state.navigations !== navigationsBefore;
     if (navigated) await page.waitForLoadState('domcontentloaded', { timeout: Math.max(1, deadline - Date.now()) }).catch(() => {});
     for (let round = 0; round < 10 && Date.now() < deadline; round++) {
-      while (busy() && Date.now() < deadline && !page.isClosed()) await sleep(10);
+      // Requests older than 10 s stop counting without an event, so re-check at least that often.
+      await waitUntil(state, () => !busy() || page.isClosed(), Math.min(deadline, Date.now() + 10_000));
       if (page.isClosed() || state.dialogs.length > 0) return;
       const target = navigated || frame.isDetached() ? page.mainFrame() : frame;
       const remaining = Math.max(1, deadline - Date.now());
