@@ -304,6 +304,9 @@ export function createSessionManager(options: SessionManagerOptions = {}): Sessi
       }
       entry.session.status = 'running';
       entry.session.startedAt = new Date().toISOString();
+      // The idle clock starts when the session can be used, not while Chromium was starting.
+      entry.lastActivity = Date.now();
+      entry.session.lastActivityAt = entry.session.startedAt;
       logger.info({ browserSessionId: id, browserAddress: entry.session.browserAddress }, 'sessions: session running');
       emit('updated', entry);
       return { ...entry.session };
