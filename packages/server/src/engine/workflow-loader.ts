@@ -7,7 +7,8 @@
 // The version key of a unit is a hash of its whole module file plus the unit, so any change to the
 // file (a helper function included) registers a new version. Modules may import from
 // `cloudflare:workers` / `cloudflare:workflows` as Cloudflare code does: those specifiers resolve to
-// Petrel's `WorkflowEntrypoint` and `NonRetryableError`.
+// Petrel's `WorkflowEntrypoint` and `NonRetryableError`. A directory without its own node_modules may
+// import `@petrel/engine` (and `@petrel/protocol`): the server's copies are used.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { registerHooks } from 'node:module';
 import { basename, extname, join, resolve } from 'node:path';
@@ -45,17 +46,27 @@ export type LoadedWorkflows = {
 };
 
 const SHIM_SPECIFIERS = new Set(['cloudflare:workers', 'cloudflare:workflows']);
+// Packages a workflows directory may import without installing them: the server's own copies.
+const PROVIDED_PACKAGES = new Set(['@petrel/engine', '@petrel/protocol']);
 let hooksInstalled = false;
 
-/** Lets workflow modules import `cloudflare:workers` and `cloudflare:workflows` (once per process). */
-function installCloudflareSpecifiers(): void {
+/**
+ * Lets workflow modules import `cloudflare:workers` and `cloudflare:workflows`, and `@petrel/engine`
+ * from a directory with no node_modules of its own (once per process).
+ */
+function installModuleHooks(): void {
   if (hooksInstalled) return;
   hooksInstalled = true;
   const shim = new URL('./cloudflare-shim.ts', import.meta.url).href;
   registerHooks({
     resolve(specifier, context, nextResolve) {
       if (SHIM_SPECIFIERS.has(specifier)) return { url: shim, shortCircuit: true };
-      return nextResolve(specifier, context);
+      try {
+        return nextResolve(specifier, context);
+      } catch (error) {
+        if (!PROVIDED_PACKAGES.has(specifier) || (error as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+        return nextResolve(specifier, { ...context, parentURL: import.meta.url });
+      }
     },
   });
 }
@@ -133,7 +144,7 @@ function unitFromClass(file: string, text: string, exportName: string, entrypoin
 /** Imports the workflow modules of `dir`; throws `INVALID_CONFIG` for an unreadable directory, a module that fails to load, or two units with one name. */
 export async function loadWorkflowModules(dir: string): Promise<LoadedWorkflows> {
   const root = resolve(dir);
-  installCloudflareSpecifiers();
+  installModuleHooks();
   const units: CodeUnit[] = [];
   const byName = new Map<string, CodeUnit>();
   const claim = (name: string, unit: CodeUnit): void => {
