@@ -329,6 +329,9 @@ function translate(op: string, error: unknown): unknown {
   return error;
 }
 
+/** A no-op listener: a failure that also surfaces as a rejected query needs no second report. */
+function ignore(): void {}
+
 function keyOf(namespace: string, workflowName: string, id: string): string {
   return `${namespace}\u0000${workflowName}\u0000${id}`;
 }
@@ -390,6 +393,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
 /** Runs pending migrations; concurrent openers serialize on an advisory lock per schema. */
 async function migrate(pool: PgPool, schema: string, createSchema: boolean): Promise<void> {
   const client = await pool.connect();
+  client.on('error', ignore);
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`petrel.engine.migrations:${schema}`]);
@@ -402,9 +406,11 @@ async function migrate(pool: PgPool, schema: string, createSchema: boolean): Pro
       await client.query('INSERT INTO engine_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [migration.version, migration.name, Date.now()]);
     }
     await client.query('COMMIT');
+    client.off('error', ignore);
     client.release();
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
+    client.off('error', ignore);
     client.release(true);
     throw error;
   }
@@ -472,6 +478,12 @@ class PostgresStore implements Store {
         throw translate(op, error);
       }
       let broken: unknown;
+      // A checked-out client has no pool listener for 'error': without this one, a connection that
+      // breaks mid-transaction would crash the process instead of failing the operation.
+      const onError = (error: unknown): void => {
+        broken ??= error;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await fn(client);
@@ -486,6 +498,7 @@ class PostgresStore implements Store {
         }
         throw translate(op, error);
       } finally {
+        client.off('error', onError);
         // A broken connection is destroyed instead of going back to the pool.
         client.release(broken === undefined ? undefined : broken instanceof Error ? broken : true);
       }

@@ -1,7 +1,8 @@
 // The workflow the crash test runs: many steps (some slow enough to leave "started" records), sleeps
 // that suspend, an event, parallel steps and a flaky step. Every step appends a line to an effects
 // log, so the harness can count how often side effects ran (at least once) against how often
-// results were recorded (exactly once). `expectedOutput` is what a correct run returns.
+// results were recorded (exactly once). `expectedOutput` is what a correct run returns. A cron
+// workflow fires every few seconds on every worker at once, to check one instance per due time.
 import { appendFileSync } from 'node:fs';
 import { defineWorkflow } from '@petrel/engine';
 
@@ -54,6 +55,17 @@ export function crashWorkflow(effectsFile: string) {
         return 'ok on attempt 3';
       });
       return { acc, go: go.payload, parallel, flaky };
+    },
+  });
+}
+
+/** A cron workflow: every firing records its scheduled time in one step, so the harness can count firings per due time. */
+export function crashCronWorkflow(schedule: string) {
+  return defineWorkflow({
+    name: 'crash-cron',
+    schedules: [schedule],
+    async run(event, step) {
+      return step.do('fired', async () => event.schedule?.scheduledTime ?? null);
     },
   });
 }
