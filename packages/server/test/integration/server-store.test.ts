@@ -205,5 +205,43 @@ for (const dialect of DIALECTS) {
         await store.webhookSecrets.put({ ...row, secret_ciphertext: 'replaced', created_at: at(1).toISOString() });
         assert.equal((await store.webhookSecrets.find(org.organizationId))?.secret_ciphertext, 'replaced');
       }));
+
+    test('workflow bindings: upsert keeps created_at, lookups by name and by class span organizations', () =>
+      withStore(async (store) => {
+        const a = await createOrganization(store, vault, { name: 'a', keyName: 'k', now: T0 });
+        const b = await createOrganization(store, vault, { name: 'b', keyName: 'k', now: T0 });
+        const bind = (organization_id: string, workflow_name: string, class_name: string, ms: number) =>
+          store.workflowBindings.upsert({ organization_id, workflow_name, class_name, script_name: 's', created_at: at(ms).toISOString(), modified_at: at(ms).toISOString() });
+        await bind(a.organizationId, 'orders', 'OrderWorkflow', 0);
+        const rebound = await bind(a.organizationId, 'orders', 'OtherWorkflow', 5000);
+        assert.equal(rebound.class_name, 'OtherWorkflow');
+        assert.equal(rebound.created_at, T0.toISOString(), 'created_at stays');
+        assert.equal(rebound.modified_at, at(5000).toISOString());
+        await bind(b.organizationId, 'orders', 'OrderWorkflow', 0);
+        await bind(b.organizationId, 'refunds', 'RefundWorkflow', 0);
+        assert.equal(await store.workflowBindings.find(b.organizationId, 'nope'), undefined);
+        assert.deepEqual((await store.workflowBindings.listNames(b.organizationId, ['orders', 'refunds', 'nope'])).map((r) => r.workflow_name).sort(), ['orders', 'refunds']);
+        assert.deepEqual(await store.workflowBindings.listNames(b.organizationId, []), []);
+        const byClass = await store.workflowBindings.listClasses(['OrderWorkflow', 'OtherWorkflow']);
+        assert.deepEqual(byClass.map((r) => `${r.organization_id === a.organizationId ? 'a' : 'b'}:${r.workflow_name}:${r.class_name}`).sort(), ['a:orders:OtherWorkflow', 'b:orders:OrderWorkflow']);
+        assert.equal(await store.workflowBindings.delete(a.organizationId, 'orders'), true);
+        assert.equal(await store.workflowBindings.delete(a.organizationId, 'orders'), false);
+      }));
+
+    test('worker code: announce, refresh, freshness, withdraw and stale purge', () =>
+      withStore(async (store) => {
+        await store.workerCode.announce('w1', [{ className: 'A', scriptName: 'a' }, { className: 'B', scriptName: 'b' }], at(0).toISOString());
+        await store.workerCode.announce('w2', [{ className: 'B', scriptName: 'b' }], at(0).toISOString());
+        assert.equal(await store.workerCode.isLoaded('A', at(0).toISOString()), true);
+        assert.equal(await store.workerCode.isLoaded('A', at(1).toISOString()), false, 'stale');
+        await store.workerCode.refresh('w1', at(10_000).toISOString());
+        assert.equal(await store.workerCode.isLoaded('A', at(5000).toISOString()), true);
+        await store.workerCode.announce('w1', [{ className: 'C', scriptName: 'c' }], at(11_000).toISOString());
+        assert.equal(await store.workerCode.isLoaded('A', at(0).toISOString()), false, 'a new announcement replaces the old one');
+        assert.equal(await store.workerCode.purgeStale(at(5000).toISOString()), 1, 'w2 never refreshed');
+        assert.equal(await store.workerCode.isLoaded('B', at(0).toISOString()), false);
+        await store.workerCode.remove('w1');
+        assert.equal(await store.workerCode.isLoaded('C', at(0).toISOString()), false);
+      }));
   });
 }
