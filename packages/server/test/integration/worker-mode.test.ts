@@ -1,22 +1,50 @@
-// `startServer` without the code and `startWorker` with it, sharing one data directory (one SQLite
-// file), as `npm run serve` and `npm run worker -- --workflows DIR` do: the PUT of a class nobody has
-// is reported, its instance waits with the reason, and runs once the worker starts; the worker serves
-// health and metrics; a stopped worker no longer counts as having the class.
+// `startServer` without the code and `startWorker` with it, sharing one database (the SQLite file of
+// one data directory, or a PostgreSQL schema), as `npm run serve` and `npm run worker -- --workflows
+// DIR` do: the PUT of a class nobody has is reported, its instance waits with the reason, and runs
+// once the worker starts; the worker serves health and metrics; a stopped worker no longer counts as
+// having the class.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import type { TestContext } from 'node:test';
+import { Client } from 'pg';
 import { createServerLogger, loadServerConfig, startServer, startWorker } from '@petrel/server';
+import { POSTGRES_URL, postgresSkipReason } from '../helpers/databases.ts';
 import { LATE_WORKFLOWS } from '../helpers/test-app.ts';
 
 type Envelope<T> = { success: boolean; result: T; messages: Array<{ code: number; message: string }>; errors: Array<{ code: number }> };
 
-test('a worker process runs the instances of a class the server does not have', async (t) => {
+/** The environment of one database: SQLite in the data directory, or a fresh PostgreSQL schema (dropped after). */
+const DATABASES: Array<{ name: string; env(t: TestContext, dir: string): Promise<Record<string, string> | string> }> = [
+  { name: 'SQLite', env: () => Promise.resolve({}) },
+  {
+    name: 'PostgreSQL',
+    async env(t) {
+      const skip = await postgresSkipReason();
+      if (skip !== undefined) return skip;
+      const schema = `test_worker_${randomBytes(6).toString('hex')}`;
+      const admin = new Client({ connectionString: POSTGRES_URL });
+      await admin.connect();
+      await admin.query(`create schema ${schema}`);
+      t.after(async () => {
+        await admin.query(`drop schema if exists ${schema} cascade`);
+        await admin.end();
+      });
+      return { PETREL_DATABASE_URL: `${POSTGRES_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}` };
+    },
+  },
+];
+
+for (const database of DATABASES) test(`a worker process runs the instances of a class the server does not have (${database.name})`, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'petrel-worker-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const env = await database.env(t, dir);
+  if (typeof env === 'string') return t.skip(env);
   const silent = createServerLogger({ level: 'silent' });
-  await using server = await startServer({ config: loadServerConfig({ PETREL_DATA_DIR: dir, PETREL_PORT: '0' }), logger: silent });
+  await using server = await startServer({ config: loadServerConfig({ ...env, PETREL_DATA_DIR: dir, PETREL_PORT: '0' }), logger: silent });
   const key = server.bootstrap!.apiKey.api_key;
   const base = `${server.url}/client/v4/accounts/${server.bootstrap!.organizationId}/workflows`;
   const call = async <T>(path: string, init: { method?: string; json?: unknown } = {}): Promise<Envelope<T>> => {
@@ -43,7 +71,7 @@ test('a worker process runs the instances of a class the server does not have', 
 
   {
     await using worker = await startWorker({
-      config: loadServerConfig({ PETREL_DATA_DIR: dir, PETREL_WORKFLOWS_DIR: LATE_WORKFLOWS, PETREL_METRICS_PORT: '0', PETREL_WORKER_SLOTS: '2' }),
+      config: loadServerConfig({ ...env, PETREL_DATA_DIR: dir, PETREL_WORKFLOWS_DIR: LATE_WORKFLOWS, PETREL_METRICS_PORT: '0', PETREL_WORKER_SLOTS: '2' }),
       logger: silent,
       engine: { syncIntervalMs: 100, pollIntervalMs: 50 },
     });
