@@ -16,7 +16,7 @@
 //   this process); instance counts per status are collected when `/metrics` is scraped.
 import { createHash } from 'node:crypto';
 import { createEngine } from '@petrel/engine';
-import type { Clock, Engine, StepExtension, WorkflowDefinition, WorkflowResolver, WorkflowStep, Store } from '@petrel/engine';
+import type { Clock, Engine, StepExtension, Store, VersionInfo, WorkflowDefinition, WorkflowResolver, WorkflowStep } from '@petrel/engine';
 import { INSTANCE_STATUSES, silentLogger } from '@petrel/protocol';
 import type { InstanceStatus, Logger } from '@petrel/protocol';
 import type { ServerMetrics } from '../observability/metrics.ts';
@@ -92,7 +92,9 @@ export type EngineHost = AsyncDisposable & {
   deleteWorkflow(organizationId: string, workflowName: string): Promise<boolean>;
   /** True when a running worker (this process's or one whose heartbeat is fresh) has loaded the class. */
   isClassLoaded(className: string): Promise<boolean>;
-  /** Adds a resolver of dynamic code; returns its remover. */
+  /** Registers code in an organization (like `engine.register`, with its steps timed for `/metrics`). */
+  register(definition: WorkflowDefinition, options: { namespace: string }): Promise<VersionInfo>;
+  /** Adds a resolver of dynamic code (its definitions are timed too); returns its remover. */
   addResolver(resolver: WorkflowResolver): () => void;
   /** Registers bindings made elsewhere and writes the heartbeat now (it also runs every `syncIntervalMs`). */
   sync(): Promise<void>;
@@ -166,7 +168,7 @@ export async function createEngineHost(options: EngineHostOptions): Promise<Engi
   const resolveWorkflow: WorkflowResolver = async (ref) => {
     for (const resolver of resolvers) {
       const definition = await resolver(ref);
-      if (definition !== undefined) return definition;
+      if (definition !== undefined) return instrument(definition);
     }
     const unit = await codeForVersion(ref);
     if (unit === undefined) return undefined;
@@ -363,6 +365,7 @@ export async function createEngineHost(options: EngineHostOptions): Promise<Engi
       return deleted || unbound;
     },
     isClassLoaded,
+    register: (definition, registerOptions) => theEngine.register(instrument(definition), registerOptions),
     addResolver(resolver) {
       resolvers.push(resolver);
       return () => {
