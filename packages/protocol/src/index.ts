@@ -259,3 +259,33 @@ export {
 export type { CfInstanceCreateItem, CfInstanceSummary, CfInstanceDetails, CfStatusEditRequest } from './workflows-api/instance-schemas.ts';
 export { CfVersionParamSchema, CfVersionListQuerySchema, CfVersionSchema, CfGraphSchema, CfVersionGraphSchema } from './workflows-api/version-schemas.ts';
 export type { CfVersion } from './workflows-api/version-schemas.ts';
+export {
+  RUN_ENGINES,
+  RUN_TYPES,
+  RUN_WITH,
+  LOGIN_CREDENTIAL_TYPES,
+  RUN_ERROR_TYPES,
+  DataExtractionSchemaSchema,
+  ErrorCodeMappingSchema,
+  ModelOverrideSchema,
+  TaskRunRequestSchema,
+  LoginRequestSchema,
+  DownloadFilesRequestSchema,
+  FileInfoSchema,
+  RunErrorSchema,
+  TaskRunResponseSchema,
+} from './skyvern/task-run-schemas.ts';
+export type {
+  RunEngine,
+  RunType,
+  RunWith,
+  TaskRunRequest,
+  TaskRunRequestInput,
+  LoginRequest,
+  DownloadFilesRequest,
+  FileInfo,
+  RunError,
+  TaskRunResponse,
+} from './skyvern/task-run-schemas.ts';
+export { toRunStatus } from './skyvern/run-status.ts';
+export type { RunOutcomeStatus, RunStatusInput } from './skyvern/run-status.ts';
