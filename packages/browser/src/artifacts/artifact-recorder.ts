@@ -15,6 +15,7 @@ export const ARTIFACT_TYPES = [
   'download',
   'llm_request',
   'llm_response',
+  'visible_elements_tree',
 ] as const;
 
 /** A kind of artifact. */
