@@ -304,6 +304,35 @@ const CLAIM_SQL = `WITH c AS (
 )
 SELECT * FROM u ORDER BY previous_due_at, pk`;
 
+/**
+ * The claim of the common case, in one statement: when no workflow with a concurrency limit has due
+ * instances, the oldest due instances are claimed at once. Otherwise nothing is claimed here and the
+ * claim takes the locking path (`CLAIM_SQL` in a transaction). The one row of `lim` comes back even
+ * when nothing was claimed.
+ */
+const CLAIM_FREE_SQL = `WITH lim AS (
+  SELECT EXISTS (
+    SELECT 1 FROM engine_workflows w JOIN engine_instances i ON i.namespace = w.namespace AND i.workflow_name = w.name
+    WHERE w.concurrency IS NOT NULL AND i.due_at IS NOT NULL AND i.due_at <= $1 AND i.version_id = ANY($2::text[])
+  ) AS limited_due
+), c AS (
+  SELECT i.pk, i.status, i.started_at, i.due_at FROM engine_instances i
+  WHERE i.due_at IS NOT NULL AND i.due_at <= $1 AND i.version_id = ANY($2::text[]) AND NOT (SELECT limited_due FROM lim)
+  ORDER BY i.due_at LIMIT $3 FOR UPDATE OF i SKIP LOCKED
+), u AS (
+  UPDATE engine_instances i SET lease_owner = $4, epoch = i.epoch + 1, due_at = $5,
+    status = CASE WHEN i.status IN ('waitingForPause', 'rollingBack') THEN i.status ELSE 'running' END,
+    started_at = coalesce(i.started_at, $1), status_reason = NULL, waiting_for = NULL, modified_at = $1
+  FROM c WHERE i.pk = c.pk
+  RETURNING i.*, c.status AS previous_status, c.started_at AS previous_started_at, c.due_at AS previous_due_at
+), o AS (
+  INSERT INTO engine_outbox (namespace, workflow_name, instance_id, kind, payload, created_at)
+  SELECT namespace, workflow_name, id, CASE WHEN previous_started_at IS NULL THEN 'workflow_started' ELSE 'workflow_running' END, '{}', $1
+  FROM u WHERE previous_started_at IS NULL OR (previous_status <> status AND status = 'running')
+  ORDER BY previous_due_at, pk
+)
+SELECT u.*, lim.limited_due FROM lim LEFT JOIN u ON true ORDER BY u.previous_due_at, u.pk`;
+
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED', 'EAI_AGAIN']);
 
 /** True for errors that mean the database could not be reached or the connection broke. */
@@ -970,12 +999,25 @@ class PostgresStore implements Store {
 
   async claim(request: ClaimRequest): Promise<ClaimedInstance[]> {
     if (request.limit <= 0 || request.versionIds.length === 0) return [];
+    const op = 'store.claim';
     const { now } = request;
     const versionIds = [...request.versionIds];
-    const claimed = await this.#tx('store.claim', async (c) => {
-      // Workflows with a concurrency limit among the due work: their rows are locked to the end of
-      // this transaction, so claims of one limited workflow serialize across processes, and the
-      // count below (a later statement, so a fresh snapshot) sees every earlier claim.
+    const free = await this.#q(op, CLAIM_FREE_SQL, [now, versionIds, request.limit, request.owner, now + request.leaseMs], 'engine_claim_free');
+    const claimed = free[0]?.limited_due === true ? await this.#claimLimited(request, versionIds) : free.filter((row) => row.pk !== null);
+    if (claimed.length > 0) this.#outboxWritten();
+    return claimed.map((row) => {
+      const instance = toInstance(row);
+      return { instance, lease: { pk: instance.pk, epoch: instance.epoch }, previousStatus: row.previous_status as InstanceStatus };
+    });
+  }
+
+  /** Claims when workflows with a concurrency limit have due instances (and takes unlimited ones too). */
+  async #claimLimited(request: ClaimRequest, versionIds: string[]): Promise<Row[]> {
+    const { now } = request;
+    return this.#tx('store.claim', async (c) => {
+      // The limited workflows among the due work are locked to the end of this transaction, so
+      // claims of one limited workflow serialize across processes, and the count below (a later
+      // statement, so a fresh snapshot) sees every earlier claim.
       const limited = await c.query<{ namespace: string; name: string; concurrency: number }>(
         {
           name: 'engine_claim_limited',
@@ -1000,11 +1042,11 @@ class PostgresStore implements Store {
         const counts = new Map(active.rows.map((r) => [`${r.namespace}/${r.workflow_name}`, r.n]));
         for (const w of limited.rows) {
           const key = `${w.namespace}/${w.name}`;
-          const left = w.concurrency - (counts.get(key) ?? 0);
-          if (left <= 0) saturated.push(key);
+          const remaining = w.concurrency - (counts.get(key) ?? 0);
+          if (remaining <= 0) saturated.push(key);
           else {
             limitKeys.push(key);
-            limitLeft.push(left);
+            limitLeft.push(remaining);
           }
         }
       }
@@ -1013,11 +1055,6 @@ class PostgresStore implements Store {
         [now, versionIds, saturated, request.limit * 2 + 8, limitKeys, limitLeft, request.limit, request.owner, now + request.leaseMs],
       );
       return rows;
-    });
-    if (claimed.length > 0) this.#outboxWritten();
-    return claimed.map((row) => {
-      const instance = toInstance(row);
-      return { instance, lease: { pk: instance.pk, epoch: instance.epoch }, previousStatus: row.previous_status as InstanceStatus };
     });
   }
 
@@ -1121,6 +1158,8 @@ class PostgresStore implements Store {
   async suspend(lease: Lease, s: Suspension): Promise<SuspendOutcome> {
     const op = 'store.suspend';
     const outcome = await this.#tx(op, async (c): Promise<SuspendOutcome> => {
+      // The fence locks the row first; the next statement (a fresh snapshot) then sees any event a
+      // concurrent sendEvent committed before it got the lock, so a wake-up is never lost.
       const ident = await this.#fence(c, lease, op, 'UPDATE');
       if (ident.status === 'waitingForPause') {
         await c.query(
@@ -1128,35 +1167,49 @@ class PostgresStore implements Store {
           [s.now, lease.pk],
         );
         await this.#outbox(c, ident, [{ kind: 'workflow_paused' }], s.now);
-        await this.#notifyIn(c, undefined, true);
         return 'paused';
       }
       const keep = ident.status === 'rollingBack' ? 'rollingBack' : 'running';
-      let due = s.pausing;
-      if (!due && s.waitingFor.length > 0) {
-        const pending = await c.query('SELECT 1 FROM engine_events WHERE instance_pk = $1 AND consumed_by IS NULL AND type = ANY($2::text[]) LIMIT 1', [lease.pk, s.waitingFor]);
-        due = pending.rows.length > 0;
-      }
-      if (due) {
-        await c.query('UPDATE engine_instances SET status = $1, due_at = $2, waiting_for = NULL, lease_owner = NULL, epoch = epoch + 1, modified_at = $2 WHERE pk = $3', [
-          keep,
-          s.now,
+      const waitStatus = keep === 'rollingBack' ? 'rollingBack' : 'waiting';
+      const { rows } = await c.query<{ due: boolean }>(
+        {
+          name: 'engine_suspend',
+          text: `WITH ev AS (
+                   SELECT ($2::boolean OR EXISTS (SELECT 1 FROM engine_events WHERE instance_pk = $1 AND consumed_by IS NULL AND type = ANY($3::text[]))) AS due
+                 ), u AS (
+                   UPDATE engine_instances i SET status = CASE WHEN ev.due THEN $4::text ELSE $5::text END,
+                     due_at = CASE WHEN ev.due THEN $6::bigint ELSE $7::bigint END,
+                     waiting_for = CASE WHEN ev.due THEN NULL ELSE $8::text END,
+                     lease_owner = NULL, epoch = i.epoch + 1, modified_at = $6::bigint
+                   FROM ev WHERE i.pk = $1 RETURNING ev.due
+                 ), o AS (
+                   INSERT INTO engine_outbox (namespace, workflow_name, instance_id, kind, payload, created_at)
+                   SELECT $9, $10, $11, 'workflow_waiting', $12, $6::bigint FROM u WHERE NOT u.due AND $5::text = 'waiting'
+                 ), n AS (
+                   SELECT pg_notify($13, $14) FROM u WHERE u.due
+                 )
+                 SELECT u.due, (SELECT count(*) FROM n) AS notified FROM u`,
+        },
+        [
           lease.pk,
-        ]);
-        await this.#notifyIn(c, s.now, false);
-        return 'due';
-      }
-      const status = keep === 'rollingBack' ? 'rollingBack' : 'waiting';
-      await c.query('UPDATE engine_instances SET status = $1, due_at = $2, waiting_for = $3, lease_owner = NULL, epoch = epoch + 1, modified_at = $4 WHERE pk = $5', [
-        status,
-        s.dueAt,
-        s.waitingFor.length > 0 ? JSON.stringify(s.waitingFor) : null,
-        s.now,
-        lease.pk,
-      ]);
-      if (status === 'waiting') await this.#outbox(c, ident, [{ kind: 'workflow_waiting', payload: { wakeAt: s.dueAt, eventTypes: s.waitingFor } }], s.now);
-      await this.#notifyIn(c, s.dueAt, status === 'waiting');
-      return 'waiting';
+          s.pausing,
+          s.waitingFor,
+          keep,
+          waitStatus,
+          s.now,
+          s.dueAt,
+          s.waitingFor.length > 0 ? JSON.stringify(s.waitingFor) : null,
+          ident.namespace,
+          ident.workflow_name,
+          ident.id,
+          JSON.stringify({ wakeAt: s.dueAt, eventTypes: s.waitingFor }),
+          this.#channel,
+          // Due now (an awaited event is here): any worker with a free slot may take it. A later due
+          // time needs no message: every worker's timer is armed from the due-time index.
+          JSON.stringify({ o: this.#origin, due: s.now }),
+        ],
+      );
+      return rows[0]?.due ? 'due' : 'waiting';
     });
     this.#emit({ kind: 'due', at: outcome === 'waiting' ? s.dueAt : s.now });
     this.#outboxWritten();
@@ -1165,6 +1218,41 @@ class PostgresStore implements Store {
 
   async finish(lease: Lease, f: Finish): Promise<void> {
     const op = 'store.finish';
+    // One statement when the instance has no parent to tell (the common case).
+    const rows = await this.#q<{ fenced: number; done: number }>(
+      op,
+      `WITH f AS (
+         SELECT pk, namespace, workflow_name, id, parent FROM engine_instances WHERE pk = $1 AND epoch = $2 FOR UPDATE
+       ), u AS (
+         UPDATE engine_instances i SET status = $3, output = $4, error = $5, rollback = $6, ended_at = $7, modified_at = $7, purge_at = $8, due_at = NULL,
+           waiting_for = NULL, pending_error = NULL, lease_owner = NULL, epoch = i.epoch + 1
+         FROM f WHERE i.pk = f.pk AND f.parent IS NULL
+         RETURNING i.pk
+       ), o AS (
+         INSERT INTO engine_outbox (namespace, workflow_name, instance_id, kind, payload, created_at)
+         SELECT f.namespace, f.workflow_name, f.id, e.kind, e.payload, $7 FROM f CROSS JOIN u CROSS JOIN unnest($9::text[], $10::text[]) WITH ORDINALITY AS e(kind, payload, ord)
+         ORDER BY e.ord
+       )
+       SELECT (SELECT count(*) FROM f)::int AS fenced, (SELECT count(*) FROM u)::int AS done`,
+      [
+        lease.pk,
+        lease.epoch,
+        f.status,
+        f.output ?? null,
+        json(f.error),
+        json(f.rollback),
+        f.now,
+        f.purgeAt,
+        f.events.map((e) => e.kind),
+        f.events.map((e) => (e.payload === undefined ? '{}' : JSON.stringify(e.payload))),
+      ],
+      'engine_finish',
+    );
+    if (!rows[0]?.fenced) throw new PetrelError('LEASE_LOST', `${op}: the lease on instance ${lease.pk} (epoch ${lease.epoch}) is no longer held`);
+    if (rows[0].done) {
+      this.#outboxWritten();
+      return;
+    }
     const wokeParent = await this.#tx(op, async (c) => {
       const ident = await this.#fence(c, lease, op, 'UPDATE');
       await c.query(
@@ -1175,7 +1263,7 @@ class PostgresStore implements Store {
       );
       await this.#outbox(c, ident, f.events, f.now);
       const woke = await this.#notifyParent(c, ident, f.status, f.output ?? null, f.error ?? null, f.now);
-      await this.#notifyIn(c, woke ? f.now : undefined, true);
+      if (woke) await this.#notifyIn(c, f.now, true);
       return woke;
     });
     if (wokeParent) this.#emit({ kind: 'due', at: f.now });
