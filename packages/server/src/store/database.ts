@@ -47,6 +47,15 @@ export type ServerDatabase = {
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/**
+ * True for PostgreSQL's "schema does not exist" (3F000). Kysely's migrator introspects the tables of
+ * every schema; a sibling schema dropped meanwhile (another deployment, a test) fails that look-up,
+ * and looking again succeeds. Our own schema exists: it was created or checked at open.
+ */
+function isSiblingSchemaRace(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '3F000';
+}
+
 /** Opens the database and returns it unmigrated; call `migrate()` before use. */
 export async function openDatabase(options: DatabaseOptions): Promise<ServerDatabase> {
   if ((options.sqlitePath === undefined) === (options.postgresUrl === undefined)) {
@@ -119,15 +128,23 @@ export async function openDatabase(options: DatabaseOptions): Promise<ServerData
     db,
     dialect,
     async migrate() {
-      const { error, results } = await migrator.migrateToLatest();
-      if (error !== undefined) {
+      for (let attempt = 1; ; attempt++) {
+        const { error, results } = await migrator.migrateToLatest();
+        if (error === undefined) return;
+        if (attempt < 5 && isSiblingSchemaRace(error)) continue;
         const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? 'unknown';
         throw new PetrelError('STORE_UNAVAILABLE', `database.migrate: migration ${failed} failed`, { cause: error });
       }
     },
     async pendingMigrations() {
-      const all = await migrator.getMigrations();
-      return all.filter((migration) => migration.executedAt === undefined).map((migration) => migration.name);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const all = await migrator.getMigrations();
+          return all.filter((migration) => migration.executedAt === undefined).map((migration) => migration.name);
+        } catch (error) {
+          if (attempt >= 5 || !isSiblingSchemaRace(error)) throw error;
+        }
+      }
     },
     async ping() {
       try {
