@@ -13,6 +13,7 @@ import { SECURITY_SCHEMES } from './http/openapi-helpers.ts';
 import { requestContext } from './http/request-context.ts';
 import { registerDocsRoutes } from './openapi/openapi-document.ts';
 import { registerCloudflareWorkflowRoutes } from './routes/cf-workflows/cf-app.ts';
+import { CF_BASE, handleCfError } from './routes/cf-workflows/cf-envelope.ts';
 import { registerCredentialRoutes } from './routes/credential-routes.ts';
 import { registerKeyRoutes } from './routes/key-routes.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
@@ -38,7 +39,8 @@ export function createApp(deps: AppDeps): PetrelApp {
       },
     }),
   );
-  app.onError(handleError);
+  // Errors raised before a Workflows API route runs (the body limit) still answer in its envelope.
+  app.onError((error, c) => (c.req.path.startsWith(`${CF_BASE}/`) ? handleCfError(error, c) : handleError(error, c)));
   app.notFound(handleNotFound);
 
   for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) app.openAPIRegistry.registerComponent('securitySchemes', name, scheme);

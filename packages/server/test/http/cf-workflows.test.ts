@@ -165,6 +165,20 @@ describe('Workflows API: workflows', () => {
     assertCfError(await cf(t, `${workflowsPath(t)}/x/nothing-here`), 404, 7000, 'NOT_FOUND');
     assertCfError(await cf(t, '/client/v4/zones', { key: null }), 404, 7000);
     assertCfError(await cf(t, `${workflowsPath(t)}/x`, { method: 'POST', json: {} }), 404, 7000);
+    const huge = await cf(t, `${workflowsPath(t)}/greet/instances`, { method: 'POST', json: { params: 'x'.repeat(70 * 1024) } });
+    assertCfError(huge, 413, 10100, 'PAYLOAD_TOO_LARGE');
+  });
+
+  test('schedules: PUT sets cron expressions; GET shows when each fires next', async () => {
+    await using t = await createTestApp({ engine: { workflows: true } });
+    await cf(t, `${workflowsPath(t)}/hourly`, put('greet', { schedules: [{ cron: '0 * * * *' }, { cron: '30 2 * * 1' }] }));
+    const got = await cf(t, `${workflowsPath(t)}/hourly`, {}, CfWorkflowSchema);
+    assert.deepEqual(got.result.schedules.map((s) => s.cron), ['0 * * * *', '30 2 * * 1']);
+    const next = new Date(got.result.schedules[0]?.next_instance ?? '');
+    assert.equal(next.getUTCMinutes(), 0);
+    assert.ok(next.getTime() > Date.now() && next.getTime() <= Date.now() + 3_600_000);
+    await cf(t, `${workflowsPath(t)}/hourly`, put('greet', { schedules: [] }));
+    assert.deepEqual((await cf(t, `${workflowsPath(t)}/hourly`, {}, CfWorkflowSchema)).result.schedules, []);
   });
 
   test('authentication: Bearer, X-Auth-Key and x-api-key; another organization\'s account or workflows are out of reach', async () => {

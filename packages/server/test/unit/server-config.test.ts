@@ -69,3 +69,25 @@ test('bad values fail with the variable named and no secret echoed', () => {
     });
   }
 });
+
+test('engine settings: workflows directory, slots, worker id and metrics port', () => {
+  const defaults = loadServerConfig({});
+  assert.equal(defaults.workflowsDir, undefined);
+  assert.equal(defaults.workerSlots, 10);
+  assert.equal(defaults.workerId, undefined);
+  assert.equal(defaults.metricsPort, undefined);
+  const env = { PETREL_WORKFLOWS_DIR: 'wf', PETREL_WORKER_SLOTS: '0', PETREL_WORKER_ID: 'host-a:1', PETREL_METRICS_PORT: '9464' };
+  const fromEnv = loadServerConfig(env);
+  assert.equal(fromEnv.workflowsDir, resolve('wf'));
+  assert.equal(fromEnv.workerSlots, 0);
+  assert.equal(fromEnv.workerId, 'host-a:1');
+  assert.equal(fromEnv.metricsPort, 9464);
+  const flagged = loadServerConfig(env, ['--workflows', '/srv/flows', '--slots', '4', '--worker-id', 'w2', '--metrics-port', '0']);
+  assert.equal(flagged.workflowsDir, '/srv/flows');
+  assert.equal(flagged.workerSlots, 4);
+  assert.equal(flagged.workerId, 'w2');
+  assert.equal(flagged.metricsPort, 0);
+  assert.throws(() => loadServerConfig({ PETREL_WORKER_SLOTS: 'many' }), /PETREL_WORKER_SLOTS must be a whole number from 0 to 10000/);
+  assert.throws(() => loadServerConfig({ PETREL_WORKER_ID: 'has space' }), /PETREL_WORKER_ID must be 1 to 128/);
+  assert.throws(() => loadServerConfig({}, ['--metrics-port=-1']), /PETREL_METRICS_PORT/);
+});
