@@ -72,6 +72,8 @@ export type PostgresStoreOptions = {
   maxReconnectDelayMs?: number;
   /** `application_name` of the connections, shown in `pg_stat_activity`. Default `"petrel-engine"`. */
   applicationName?: string;
+  /** The server ends a session idle inside a transaction this long (its client is gone), releasing its row locks; with `url` only. Default 15 000 ms. */
+  idleInTransactionTimeoutMs?: number;
 };
 
 type Row = Record<string, unknown>;
@@ -383,6 +385,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     if (!SCHEMA_NAME.test(schema)) throw new PetrelError('VALIDATION_FAILED', `${op}: schema must be a lowercase identifier of at most 63 characters`);
   }
   const poolSize = options.poolSize ?? 10;
+  const idleInTransactionMs = options.idleInTransactionTimeoutMs ?? 15_000;
+  if (!Number.isInteger(idleInTransactionMs) || idleInTransactionMs < 100) throw new PetrelError('VALIDATION_FAILED', `${op}: idleInTransactionTimeoutMs must be an integer of at least 100`);
   if (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 1000) throw new PetrelError('VALIDATION_FAILED', `${op}: poolSize must be an integer from 1 to 1000`);
   let pool: PgPool;
   let ownPool = false;
@@ -392,10 +396,14 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     clientConfig = {
       connectionString: options.url,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+      // A peer that vanishes without closing the connection is noticed in seconds, not hours.
       keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
       application_name: options.applicationName ?? 'petrel-engine',
-      // A search_path set at connection start applies to every statement, including migrations.
-      ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
+      // search_path at connection start applies to every statement, migrations included. A client
+      // that disappears inside a transaction (the engine never waits inside one) has its row locks
+      // released by the server after `idleInTransactionTimeoutMs`.
+      options: `${schema === undefined ? '' : `-c search_path=${schema} `}-c idle_in_transaction_session_timeout=${idleInTransactionMs}`,
     };
     const poolConfig: PoolConfig = { ...clientConfig, max: poolSize };
     pool = new Pool(poolConfig);

@@ -58,6 +58,7 @@ export class WorkerPool {
   #failures = 0;
   #backoffUntil = 0;
   #renewFailing = false;
+  #renewing = false;
 
   constructor(deps: WorkerPoolDeps) {
     this.#deps = deps;
@@ -265,12 +266,36 @@ export class WorkerPool {
     run.start();
   }
 
+  /**
+   * Keeps no lease that cannot be renewed: an invocation whose lease lapses before the next
+   * heartbeat stops now, because another worker may claim the instance once it lapses.
+   */
+  #abortLapsing(runs: readonly InstanceRun[]): number {
+    const horizon = this.#deps.clock.now() + Math.max(50, Math.floor(this.#deps.leaseMs / 3));
+    let aborted = 0;
+    for (const run of runs) {
+      const until = this.#leaseUntil.get(run.lease.pk);
+      if (until !== undefined && until <= horizon && this.#running.get(run.lease.pk) === run) {
+        run.abort('lease_lost', 'the lease could not be renewed before it lapsed (the store is unreachable)');
+        aborted++;
+      }
+    }
+    return aborted;
+  }
+
   async #renew(): Promise<void> {
     if (this.#running.size === 0) return;
     const { clock, leaseMs, logger } = this.#deps;
     const runs = [...this.#running.values()];
+    if (this.#renewing) {
+      // The last renewal has not come back (a connection that hangs rather than fails).
+      const aborted = this.#abortLapsing(runs);
+      if (aborted > 0) logger.warn({ aborted, running: runs.length }, 'engine: lease renewal is not answering');
+      return;
+    }
     const now = clock.now();
     let lost: Lease[];
+    this.#renewing = true;
     try {
       lost = await this.#deps.store.renewLeases(
         runs.map((r) => r.lease),
@@ -278,20 +303,12 @@ export class WorkerPool {
         leaseMs,
       );
     } catch (error) {
-      // Keep no lease that cannot be renewed: an invocation whose lease lapses before the next
-      // heartbeat stops now, because another worker may claim the instance once it lapses.
-      const horizon = clock.now() + Math.max(50, Math.floor(leaseMs / 3));
-      let aborted = 0;
-      for (const run of runs) {
-        const until = this.#leaseUntil.get(run.lease.pk);
-        if (until !== undefined && until <= horizon && this.#running.get(run.lease.pk) === run) {
-          run.abort('lease_lost', 'the lease could not be renewed before it lapsed (the store is unreachable)');
-          aborted++;
-        }
-      }
+      const aborted = this.#abortLapsing(runs);
       if (!this.#renewFailing || aborted > 0) logger.warn({ err: error, aborted, running: runs.length }, 'engine: lease renewal failed');
       this.#renewFailing = true;
       return;
+    } finally {
+      this.#renewing = false;
     }
     if (this.#renewFailing) logger.info({ running: runs.length }, 'engine: lease renewal works again');
     this.#renewFailing = false;

@@ -1,6 +1,7 @@
 // A worker loses its database connection mid-run. Worker A reaches PostgreSQL through a TCP proxy
-// on loopback that the test cuts (every connection dropped, new ones refused) and later restores;
-// worker B connects directly. While cut off, A stops claiming, aborts every invocation whose lease
+// on loopback that the test cuts (every connection dropped, new ones refused) or stalls (connections
+// stay open but nothing moves, then everything A sent arrives late), and later restores; worker B
+// connects directly. While cut off, A stops claiming, aborts every invocation whose lease
 // it cannot renew before the lease lapses (so it stops before B may take the instance over), and
 // retries with backoff; B replays the instances from their last recorded step. After the restore A
 // claims again. Nothing is lost, and every recorded step result is written exactly once.
@@ -16,12 +17,12 @@ import { POSTGRES_URL, dropSchemas, freshSchema, postgresSkipReason } from '../h
 
 const skip = await postgresSkipReason();
 
-/** A loopback TCP proxy to PostgreSQL that can drop every connection and refuse new ones. */
-async function startProxy(t: TestContext, target: URL): Promise<{ url: string; cut: () => void; restore: () => void }> {
+/** A loopback TCP proxy to PostgreSQL that can drop every connection and refuse new ones (`cut`), or stop moving bytes while keeping connections open (`stall`). */
+async function startProxy(t: TestContext, target: URL): Promise<{ url: string; cut: () => void; stall: () => void; restore: () => void }> {
   const sockets = new Set<Socket>();
-  let down = false;
+  let mode: 'up' | 'cut' | 'stalled' = 'up';
   const server: Server = createServer((client) => {
-    if (down) {
+    if (mode === 'cut') {
       client.destroy();
       return;
     }
@@ -36,6 +37,10 @@ async function startProxy(t: TestContext, target: URL): Promise<{ url: string; c
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
     client.pipe(upstream).pipe(client);
+    if (mode === 'stalled') {
+      client.pause();
+      upstream.pause();
+    }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.after(async () => {
@@ -48,11 +53,16 @@ async function startProxy(t: TestContext, target: URL): Promise<{ url: string; c
   return {
     url: url.href,
     cut: () => {
-      down = true;
+      mode = 'cut';
       for (const socket of sockets) socket.destroy();
     },
+    stall: () => {
+      mode = 'stalled';
+      for (const socket of sockets) socket.pause();
+    },
     restore: () => {
-      down = false;
+      mode = 'up';
+      for (const socket of sockets) socket.resume();
     },
   };
 }
@@ -111,14 +121,15 @@ async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<
   }
 }
 
-test('a worker that loses the database stops in time, reconnects with backoff, and nothing is lost or recorded twice', { skip, timeout: 120_000 }, async (t) => {
-  const schema = freshSchema('cut');
+/** Worker A loses the database (`cut`: connections refused; `stall`: connections hang, then deliver late); worker B takes over; A recovers. */
+async function loseTheDatabase(t: TestContext, mode: 'cut' | 'stall'): Promise<void> {
+  const schema = freshSchema(mode);
   t.after(() => dropSchemas([schema]));
   const proxy = await startProxy(t, new URL(POSTGRES_URL));
   const executions: Execution[] = [];
   const aLog: string[] = [];
   const open = async (url: string): Promise<Store> => {
-    const store = await createPostgresStore({ url, schema, poolSize: 4, connectTimeoutMs: 1000, maxReconnectDelayMs: 1000 });
+    const store = await createPostgresStore({ url, schema, poolSize: 4, connectTimeoutMs: 1000, maxReconnectDelayMs: 1000, idleInTransactionTimeoutMs: 1500 });
     t.after(() => store.close());
     return store;
   };
@@ -149,13 +160,15 @@ test('a worker that loses the database stops in time, reconnects with backoff, a
     return all.every((i) => i.steps.some((s) => s.status === 'complete'));
   });
   const cutAt = Date.now();
-  proxy.cut();
+  if (mode === 'cut') proxy.cut();
+  else proxy.stall();
   const b = await start(direct, 'B');
 
   // B finishes the instances; A has been cut off the whole time.
   for (const id of first) assert.equal((await api.instances.waitForStatus({ workflow: 'cut-flow', id }, { timeoutMs: 30_000 })).status, 'complete');
   assert.ok(Date.now() - cutAt > 1000, 'the outage outlasted a lease');
   const restoredAt = Date.now();
+  // A stalled connection now delivers what A sent while it hung: fencing must refuse those writes.
   proxy.restore();
   await b.close();
 
@@ -190,6 +203,16 @@ test('a worker that loses the database stops in time, reconnects with backoff, a
       assert.equal(written.length, 1, `${id}/${step.name} recorded once`);
     }
   }
-  assert.ok(aLog.includes('engine: the store is unreachable; claiming paused, retrying with backoff'), `A said it lost the store: ${aLog.join(' | ')}`);
-  assert.ok(aLog.includes('engine: the store is reachable again; claiming resumed'), 'A said it got the store back');
-});
+  if (mode === 'cut') {
+    assert.ok(aLog.includes('engine: the store is unreachable; claiming paused, retrying with backoff'), `A said it lost the store: ${aLog.join(' | ')}`);
+    assert.ok(aLog.includes('engine: the store is reachable again; claiming resumed'), 'A said it got the store back');
+  } else {
+    assert.ok(aLog.includes('engine: lease renewal is not answering'), `A noticed the hanging store: ${aLog.join(' | ')}`);
+  }
+}
+
+test('a worker whose database connections are cut stops in time, reconnects with backoff, and nothing is lost or recorded twice', { skip, timeout: 120_000 }, (t) =>
+  loseTheDatabase(t, 'cut'),
+);
+
+test('a worker whose database connections hang stops in time; its late writes are refused when they arrive', { skip, timeout: 120_000 }, (t) => loseTheDatabase(t, 'stall'));
