@@ -251,14 +251,13 @@ export async function createEngineHost(options: EngineHostOptions): Promise<Engi
   const heartbeat = async (first: boolean): Promise<void> => {
     if (!advertises) return;
     const now = clockNow();
-    if (first) {
+    // A worker stalled past the stale purge lost its rows: the refresh finds none and it announces again.
+    if (first || (await serverStore.workerCode.refresh(theEngine.workerId, now.toISOString())) === 0) {
       await serverStore.workerCode.announce(
         theEngine.workerId,
         workflows.units.flatMap((unit) => [unit.className, ...unit.aliases].map((className) => ({ className, scriptName: unit.scriptName }))),
         now.toISOString(),
       );
-    } else {
-      await serverStore.workerCode.refresh(theEngine.workerId, now.toISOString());
     }
     if (now.getTime() - lastPurge > codeStaleMs * 10) {
       lastPurge = now.getTime();

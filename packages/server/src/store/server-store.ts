@@ -397,9 +397,10 @@ export function createServerStore(database: ServerDatabase) {
         .values(classes.map((c) => ({ worker_id: workerId, class_name: c.className, script_name: c.scriptName, seen_at: at })))
         .execute();
     },
-    /** Refreshes a worker's rows (its heartbeat). */
-    async refresh(workerId: string, at: string): Promise<void> {
-      await db.updateTable('worker_code').set({ seen_at: at }).where('worker_id', '=', workerId).execute();
+    /** Refreshes a worker's rows (its heartbeat); returns how many (0: they were purged, announce again). */
+    async refresh(workerId: string, at: string): Promise<number> {
+      const result = await db.updateTable('worker_code').set({ seen_at: at }).where('worker_id', '=', workerId).executeTakeFirst();
+      return Number(result.numUpdatedRows);
     },
     /** Forgets a worker (graceful shutdown). */
     async remove(workerId: string): Promise<void> {

@@ -234,7 +234,8 @@ for (const dialect of DIALECTS) {
         await store.workerCode.announce('w2', [{ className: 'B', scriptName: 'b' }], at(0).toISOString());
         assert.equal(await store.workerCode.isLoaded('A', at(0).toISOString()), true);
         assert.equal(await store.workerCode.isLoaded('A', at(1).toISOString()), false, 'stale');
-        await store.workerCode.refresh('w1', at(10_000).toISOString());
+        assert.equal(await store.workerCode.refresh('w1', at(10_000).toISOString()), 2);
+        assert.equal(await store.workerCode.refresh('nobody', at(10_000).toISOString()), 0);
         assert.equal(await store.workerCode.isLoaded('A', at(5000).toISOString()), true);
         await store.workerCode.announce('w1', [{ className: 'C', scriptName: 'c' }], at(11_000).toISOString());
         assert.equal(await store.workerCode.isLoaded('A', at(0).toISOString()), false, 'a new announcement replaces the old one');
