@@ -114,7 +114,7 @@ CREATE INDEX engine_events_by_instance ON engine_events (instance_pk, type, id);
 -- reader has already seen.
 CREATE TABLE engine_outbox (
   id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  seq BIGINT UNIQUE,
+  seq BIGINT,
   namespace TEXT NOT NULL,
   workflow_name TEXT NOT NULL,
   instance_id TEXT NOT NULL,
@@ -122,6 +122,8 @@ CREATE TABLE engine_outbox (
   payload TEXT NOT NULL,
   created_at BIGINT NOT NULL
 );
+-- Partial, so that a step's insert (seq still NULL) touches only the primary key and this index.
+CREATE UNIQUE INDEX engine_outbox_by_seq ON engine_outbox (seq) WHERE seq IS NOT NULL;
 CREATE INDEX engine_outbox_unsequenced ON engine_outbox (id) WHERE seq IS NULL;
 CREATE SEQUENCE engine_outbox_seq AS BIGINT;
 
