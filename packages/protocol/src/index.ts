@@ -289,3 +289,45 @@ export type {
 } from './skyvern/task-run-schemas.ts';
 export { toRunStatus } from './skyvern/run-status.ts';
 export type { RunOutcomeStatus, RunStatusInput } from './skyvern/run-status.ts';
+export {
+  ARTIFACT_TYPES,
+  ArtifactSchema,
+  ArtifactSignedUrlSchema,
+  ArtifactIdParamSchema,
+  SignedUrlQuerySchema,
+  ListRunArtifactsQuerySchema,
+} from './skyvern/artifact-schemas.ts';
+export type { ArtifactKind, Artifact, ArtifactSignedUrl, ListRunArtifactsQuery } from './skyvern/artifact-schemas.ts';
+export { UploadFileResponseSchema, UploadFileFormSchema, FileIdParamSchema } from './skyvern/file-schemas.ts';
+export type { UploadFileResponse } from './skyvern/file-schemas.ts';
+export {
+  BROWSER_SESSION_STATUSES,
+  CreateBrowserSessionRequestSchema,
+  BrowserSessionResponseSchema,
+  BrowserSessionIdParamSchema,
+} from './skyvern/browser-session-schemas.ts';
+export type { BrowserSessionStatusName, CreateBrowserSessionRequest, BrowserSessionResponse } from './skyvern/browser-session-schemas.ts';
+export {
+  CreateBrowserProfileRequestSchema,
+  UpdateBrowserProfileRequestSchema,
+  BrowserProfileSchema,
+  ListBrowserProfilesQuerySchema,
+  BrowserProfileIdParamSchema,
+} from './skyvern/browser-profile-schemas.ts';
+export type {
+  CreateBrowserProfileRequest,
+  UpdateBrowserProfileRequest,
+  BrowserProfileResponse,
+  ListBrowserProfilesQuery,
+} from './skyvern/browser-profile-schemas.ts';
+export {
+  RunListItemSchema,
+  ListRunsQuerySchema,
+  RunIdParamSchema,
+  BulkCancelRunsRequestSchema,
+  BulkCancelRunsResponseSchema,
+  RetryRunWebhookRequestSchema,
+  RunWebhookReplayResponseSchema,
+  RunStreamEventSchema,
+} from './skyvern/run-index-schemas.ts';
+export type { RunListItem, ListRunsQuery, BulkCancelRunsResponse, RunWebhookReplayResponse, RunStreamEvent } from './skyvern/run-index-schemas.ts';
