@@ -1,7 +1,7 @@
-// @petrel/agent: the LLM agent that drives browser tasks. Today it holds the model layer (the
-// `LanguageModel` port and its AI SDK adapter, prices), secrets handling (placeholders, redaction,
-// TOTP) and extraction schemas. The agent loop itself (observe → decide → act as durable steps) is
-// coming and will be built on these.
+// @petrel/agent: the LLM agent that drives browser tasks as durable workflows — the loop (observe →
+// decide → act as durable steps, with completion checks, extraction, 2FA codes and error codes), the
+// task workflow and service behind Skyvern's task API, run-scoped browsers with checkpoints, browser
+// steps for code workflows, and the model layer, secrets handling and extraction schemas under them.
 export { createLanguageModel } from './model/ai-sdk-language-model.ts';
 export { MODEL_PROVIDERS } from './model/language-model.ts';
 export type {
@@ -27,7 +27,7 @@ export { MODEL_PRICES, computeCostUsd, findModelPrice } from './model/model-pric
 export type { ModelPrice, ModelPrices } from './model/model-prices.ts';
 
 export { createSecretRedactor } from './secrets/secret-redactor.ts';
-export type { CredentialValues, CredentialView, RegisterSecretOptions, SecretKind, SecretRedactor } from './secrets/secret-redactor.ts';
+export type { CredentialValues, CredentialView, RegisterCredentialOptions, RegisterSecretOptions, SecretKind, SecretRedactor } from './secrets/secret-redactor.ts';
 export { createRedactingLogger } from './secrets/redacting-logger.ts';
 export { generateTotpCode, totpRemainingMs } from './secrets/totp.ts';
 export type { TotpOptions } from './secrets/totp.ts';
@@ -38,3 +38,43 @@ export { compileExtractionSchema, parseExtractionOutput } from './extraction/ext
 export type { ExtractionResult, ExtractionSchema } from './extraction/extraction-schema.ts';
 export { compileJsonSchema, formatJsonPointer, formatSchemaIssues } from './extraction/json-schema-validator.ts';
 export type { JsonSchema, JsonSchemaValidator, SchemaIssue } from './extraction/json-schema-validator.ts';
+
+export { createAgentRuntime } from './runtime/agent-runtime.ts';
+export type { AgentRuntime, AgentRuntimeOptions, RunCredentialRefs, RunSecrets, StepObservedEvent } from './runtime/agent-runtime.ts';
+export { createRunBrowserManager } from './runtime/run-browser-manager.ts';
+export type { EnsureRunContextOptions, RunBrowserManager, RunBrowserManagerOptions } from './runtime/run-browser-manager.ts';
+export { createMemoryArtifactSink, createMemoryCredentialResolver, createMemoryPushedTotpSource } from './runtime/agent-ports.ts';
+export type {
+  ArtifactOrigin,
+  ArtifactSink,
+  BrowserSessionInfo,
+  BrowserSessionResolver,
+  CredentialResolver,
+  MemoryArtifactSink,
+  MemoryCredentialResolver,
+  MemoryPushedTotpSource,
+  PushedTotpCode,
+  PushedTotpSource,
+} from './runtime/agent-ports.ts';
+
+export { runAgentTask, summarizeRun, TOTP_EVENT_TYPE } from './loop/agent-loop.ts';
+export type { AgentTaskOutcome } from './loop/agent-loop.ts';
+export { DEFAULT_MAX_STEPS } from './loop/agent-task-input.ts';
+export type { AgentTaskInput } from './loop/agent-task-input.ts';
+export type { ActionRecord, AgentStepRecord, DownloadedFile, StepOutcome } from './loop/agent-step.ts';
+export { AGENT_TOOL_NAMES, parseToolCalls, toolsFor } from './loop/agent-tools.ts';
+export type { AgentDecision, AgentToolName, RejectedToolCall, ToolContext } from './loop/agent-tools.ts';
+export { ACTION_SYSTEM_PROMPT, HISTORY_STEPS, buildStepPrompt, formatPromptDate } from './loop/agent-prompts.ts';
+export type { HistoryLine, StepPromptInput } from './loop/agent-prompts.ts';
+export { chunkPageText, markUrlFields } from './loop/page-extraction.ts';
+export type { CallUsage } from './loop/page-extraction.ts';
+
+export { TASK_WORKFLOW_NAME, TASK_WORKFLOW_VERSION, createTaskWorkflow, taskInput, taskWorkflowResolver } from './task/task-workflow.ts';
+export type { TaskKind, TaskWorkflowParams } from './task/task-workflow.ts';
+export { toTaskRunResponse, downloadedFileName } from './task/task-response.ts';
+export type { ArtifactUrlBuilder, TaskResponseOptions } from './task/task-response.ts';
+export { DEFAULT_LOGIN_PROMPT, createTaskService } from './task/task-service.ts';
+export type { RunTaskOptions, TaskService, TaskServiceOptions } from './task/task-service.ts';
+
+export { createAgentStepExtensions } from './steps/step-extensions.ts';
+export type { AgentStepExtensions, BrowserStepContext, TaskStepInput, TaskStepResult } from './steps/step-extensions.ts';

@@ -43,7 +43,7 @@ export type ModelConfig = {
 export type CompiledModelConfig = Required<Omit<ModelConfig, 'baseUrl' | 'apiKey' | 'fetch'>> & Pick<ModelConfig, 'baseUrl' | 'apiKey' | 'fetch'>;
 
 /** Skyvern's per-run override: `{ "model_name": "..." }` (other keys are ignored). */
-export type ModelOverride = { model_name?: string | null } & Record<string, unknown>;
+export type ModelOverride = { model_name?: string | null | undefined } & Record<string, unknown>;
 
 const PriceSchema = z.object({ inputPerMillion: z.number().min(0), outputPerMillion: z.number().min(0) });
 

@@ -22,6 +22,17 @@ export type RegisterSecretOptions = {
   label?: string;
   /** `totp`: the value is a TOTP seed and `reveal` answers the current code; default `value`. */
   kind?: SecretKind;
+  /**
+   * Use this placeholder instead of a random one (a run rebuilt in another process keeps the
+   * placeholders its earlier prompts used); it must be `petrel_secret_` followed by letters, digits or `_`.
+   */
+  placeholder?: string;
+};
+
+/** Options of `registerCredential`. */
+export type RegisterCredentialOptions = {
+  /** The placeholder of each field (see `RegisterSecretOptions.placeholder`); default random ones. */
+  placeholderFor?: (field: string) => string;
 };
 
 /** A stored credential as the vault hands it to a run. */
@@ -45,7 +56,7 @@ export type SecretRedactor = {
    * password and TOTP seed become placeholders. Card: number and CVV do; expiry, brand and holder stay
    * clear (short, low-risk values whose redaction would blank every "12" in every log). Secret: the value.
    */
-  registerCredential: (credential: CredentialValues) => CredentialView;
+  registerCredential: (credential: CredentialValues, options?: RegisterCredentialOptions) => CredentialView;
   /** Replaces every registered secret (raw, JSON-escaped, URL- and HTML-encoded, base64) in `text`. */
   redact: (text: string) => string;
   /** `redact` applied to every string (and key) of a JSON-like value; returns a copy (errors become `{ name, message, stack }`). */
@@ -65,6 +76,7 @@ export type SecretRedactor = {
 type Entry = { placeholder: string; value: string; kind: SecretKind };
 
 const ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789';
+const PLACEHOLDER = /^petrel_secret_[a-z0-9_]{1,80}$/;
 const BOUNDARY_BELOW = 6; // values shorter than this (and all-digit values) are redacted only as whole tokens
 
 function randomSuffix(): string {
@@ -156,8 +168,15 @@ export function createSecretRedactor(): SecretRedactor {
     const existing = byValue.get(value);
     if (existing) return existing.placeholder;
     let placeholder: string;
-    do placeholder = `petrel_secret_${sanitizeLabel(options.label ?? 'secret')}_${randomSuffix()}`;
-    while (byPlaceholder.has(placeholder));
+    if (options.placeholder !== undefined) {
+      if (!PLACEHOLDER.test(options.placeholder) || byPlaceholder.has(options.placeholder)) {
+        throw new PetrelError('VALIDATION_FAILED', 'secrets.register: the placeholder must be unused and look like petrel_secret_<letters, digits or _>');
+      }
+      placeholder = options.placeholder;
+    } else {
+      do placeholder = `petrel_secret_${sanitizeLabel(options.label ?? 'secret')}_${randomSuffix()}`;
+      while (byPlaceholder.has(placeholder));
+    }
     const entry: Entry = { placeholder, value, kind: options.kind ?? 'value' };
     byPlaceholder.set(placeholder, entry);
     byValue.set(value, entry);
@@ -205,20 +224,22 @@ export function createSecretRedactor(): SecretRedactor {
     return code;
   }
 
-  function registerCredential(credential: CredentialValues): CredentialView {
+  function registerCredential(credential: CredentialValues, credentialOptions: RegisterCredentialOptions = {}): CredentialView {
+    const secret = (value: string, label: string, kind: SecretKind = 'value'): string =>
+      register(value, { label, kind, ...(credentialOptions.placeholderFor ? { placeholder: credentialOptions.placeholderFor(label) } : {}) });
     switch (credential.credential_type) {
       case 'password': {
         const view: CredentialView = {
-          username: register(credential.username, { label: 'username' }),
-          password: register(credential.password, { label: 'password' }),
+          username: secret(credential.username, 'username'),
+          password: secret(credential.password, 'password'),
         };
-        if (credential.totp) view.totp = register(credential.totp, { label: 'totp', kind: 'totp' });
+        if (credential.totp) view.totp = secret(credential.totp, 'totp', 'totp');
         return view;
       }
       case 'credit_card':
         return {
-          card_number: register(credential.card_number, { label: 'card_number' }),
-          card_cvv: register(credential.card_cvv, { label: 'card_cvv' }),
+          card_number: secret(credential.card_number, 'card_number'),
+          card_cvv: secret(credential.card_cvv, 'card_cvv'),
           card_exp_month: credential.card_exp_month,
           card_exp_year: credential.card_exp_year,
           card_brand: credential.card_brand,
@@ -226,7 +247,7 @@ export function createSecretRedactor(): SecretRedactor {
         };
       case 'secret':
         return {
-          secret_value: register(credential.secret_value, { label: 'secret' }),
+          secret_value: secret(credential.secret_value, 'secret'),
           ...(credential.secret_label ? { secret_label: credential.secret_label } : {}),
         };
       default: {
