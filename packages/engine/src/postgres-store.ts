@@ -467,7 +467,6 @@ class PostgresStore implements Store {
   readonly #listeners = new Set<(notification: StoreNotification) => void>();
   #closed = false;
   #listener: PgClient | undefined;
-  #listening = false;
   #reconnectTimer: NodeJS.Timeout | undefined;
   #reconnectDelay = 100;
   #everConnected = false;
@@ -583,7 +582,6 @@ class PostgresStore implements Store {
     const fail = (): void => {
       if (failed) return;
       failed = true;
-      this.#listening = false;
       if (this.#listener === client) this.#listener = undefined;
       client.end().catch(() => {});
       if (this.#closed) return;
@@ -606,18 +604,12 @@ class PostgresStore implements Store {
       .then(() => client.query(`LISTEN ${quoteIdent(this.#channel)}`))
       .then(() => {
         if (failed || this.#closed) return;
-        this.#listening = true;
         this.#reconnectDelay = 100;
         // Notifications sent while this connection was away are lost: look once for due work.
         if (this.#everConnected) this.#emit({ kind: 'due', at: Date.now() });
         this.#everConnected = true;
       })
       .catch(fail);
-  }
-
-  /** Whether the LISTEN connection is up (for tests and health checks). */
-  get listening(): boolean {
-    return this.#listening;
   }
 
   async #outbox(c: Queryable, ident: Ident, events: readonly OutboxEventInput[], now: number): Promise<void> {
