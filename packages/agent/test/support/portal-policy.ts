@@ -230,7 +230,12 @@ export function portalPolicy(options: PolicyOptions = {}): FakeResponder {
       options.onRequest?.('verify', request);
       const page = text.slice(text.indexOf('PAGE:'));
       const goal = sectionLine(text, 'GOAL')?.toLowerCase() ?? '';
-      const achieved = goal.includes('order') ? /\/orders\?start=/.test(page) : /\[e\d+ button\] Sign out/.test(page);
+      const invoice = /invoice of order (ord-\d+)/.exec(goal)?.[1]?.toUpperCase();
+      const achieved = invoice
+        ? page.includes(`/orders/${invoice}\n`)
+        : goal.includes('order')
+          ? /\/orders\?start=/.test(page)
+          : /\[e\d+ button\] Sign out/.test(page);
       return { object: { user_goal_achieved: achieved, reasoning: achieved ? 'The page shows it.' : 'The page still asks for the verification code; not signed in.' } };
     }
     if (system.startsWith('You extract data')) {
