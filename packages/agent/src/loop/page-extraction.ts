@@ -3,7 +3,6 @@
 // call getting what was extracted so far (the same mechanism that carries data across the pages of
 // a list). Link fields (named url/link/href, or `format: uri`) are answered with element ids and
 // filled in with the element's real `href` from the page, so URLs are never invented.
-import { countTokens } from '@petrel/browser';
 import type { Observation, RunContext } from '@petrel/browser';
 import { PetrelError } from '@petrel/protocol';
 import { parseExtractionOutput } from '../extraction/extraction-schema.ts';
@@ -38,6 +37,7 @@ export function addUsage(usage: CallUsage, add: ModelResult | CallUsage): void {
   usage.modelMs += add.modelMs;
 }
 
+const CHARS_PER_TOKEN = 3;
 const URL_FIELD = /(^|_|-)(url|uri|link|href)$|^(url|uri|link|href)/i;
 const ELEMENT_ID = /^e\d+$/;
 
@@ -104,15 +104,18 @@ export async function resolveElementUrls(data: unknown, run: RunContext): Promis
   return walk(data, undefined, 0);
 }
 
-/** Splits page text into parts of about `maxTokens`, repeating the header (url, title) in each. */
-export async function chunkPageText(text: string, maxTokens: number): Promise<string[]> {
-  const total = await countTokens(text);
-  if (total <= maxTokens) return [text];
+/**
+ * Splits page text into parts of at most about `maxTokens`, repeating the header (url, title) in each.
+ * Tokens are estimated as a third of the characters (the compact form averages closer to four per
+ * token), which errs on the small side without loading a tokenizer.
+ */
+export function chunkPageText(text: string, maxTokens: number): string[] {
+  const maxTotal = maxTokens * CHARS_PER_TOKEN;
+  if (text.length <= maxTotal) return [text];
   const split = text.indexOf('\n---\n');
   const header = split >= 0 ? text.slice(0, split + 5) : '';
   const body = split >= 0 ? text.slice(split + 5) : text;
-  const charsPerToken = Math.max(1, text.length / total);
-  const maxChars = Math.max(200, Math.floor(maxTokens * charsPerToken) - header.length);
+  const maxChars = Math.max(200, maxTotal - header.length);
   const chunks: string[] = [];
   let current = '';
   for (const line of body.split('\n')) {
@@ -160,7 +163,7 @@ export type PageExtractionResult = { data: unknown; valid: boolean; issues?: str
 export async function extractFromPage(input: PageExtractionInput): Promise<PageExtractionResult> {
   const usage = emptyUsage();
   const outputSchema = markUrlFields(input.schema.outputSchema);
-  const chunks = await chunkPageText(input.observation.text, input.chunkTokens);
+  const chunks = chunkPageText(input.observation.text, input.chunkTokens);
   let previous = input.previous;
   let result: ReturnType<typeof parseExtractionOutput> | undefined;
   for (let i = 0; i < chunks.length; i++) {
