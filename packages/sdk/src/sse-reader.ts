@@ -44,11 +44,11 @@ export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator
         if (line.startsWith(':')) continue;
         const colon = line.indexOf(':');
         const field = colon === -1 ? line : line.slice(0, colon);
-        let value = colon === -1 ? '' : line.slice(colon + 1);
-        if (value.startsWith(' ')) value = value.slice(1);
-        if (field === 'data') data.push(value);
-        else if (field === 'event') event = value;
-        else if (field === 'id' && !value.includes('\u0000')) lastId = value;
+        let fieldValue = colon === -1 ? '' : line.slice(colon + 1);
+        if (fieldValue.startsWith(' ')) fieldValue = fieldValue.slice(1);
+        if (field === 'data') data.push(fieldValue);
+        else if (field === 'event') event = fieldValue;
+        else if (field === 'id' && !fieldValue.includes('\u0000')) lastId = fieldValue;
       }
     }
   } finally {
