@@ -1,8 +1,14 @@
 // The dependencies `createApp` runs on, in one typed object. The engine, the browser pool, the model
 // configuration and the blob store are plugged in here as they land.
+import type { BlobStore, BrowserPool } from '@petrel/browser';
 import type { Logger } from '@petrel/protocol';
 import type { ApiKeyAuthenticator } from './auth/authenticator.ts';
+import type { BrowserProfileService } from './browsers/profile-service.ts';
+import type { BrowserSessionService } from './browsers/session-service.ts';
 import type { EngineHost } from './engine/engine-host.ts';
+import type { ArtifactSink } from './files/artifact-service.ts';
+import type { UrlSigner } from './files/signed-urls.ts';
+import type { RunService } from './runs/run-service.ts';
 import type { ServerMetrics } from './observability/metrics.ts';
 import type { OutboundFetch } from './outbound/outbound-fetch.ts';
 import type { ServerStore } from './store/server-store.ts';
@@ -30,4 +36,24 @@ export type AppDeps = {
   isDraining?: () => boolean;
   /** The workflow engine and its code (`createEngineHost`); routes that run things answer 503 without it. */
   engine?: EngineHost;
+  /** The runs index and the run-kind registry (task and workflow services register their kinds here). */
+  runs: RunService;
+  /** Signed URLs of artifacts and uploaded files. */
+  urls: UrlSigner;
+  /** Where artifacts, uploads and profiles are kept; the file routes answer 503 without it. */
+  blobStore?: BlobStore | undefined;
+  /** Records artifact metadata (the agent's `ArtifactSink`); present with a blob store. */
+  artifactSink?: ArtifactSink | undefined;
+  /** Largest upload, in bytes. Default 100 MiB. */
+  maxUploadBytes?: number;
+  /** Persistent browser sessions; the session routes answer 503 without them. */
+  browserSessions?: BrowserSessionService | undefined;
+  /** The browser pool runs open their contexts in (the run services use it). */
+  browserPool?: BrowserPool | undefined;
+  /** Browser profiles; present with a blob store. */
+  browserProfiles?: BrowserProfileService | undefined;
+  /** Aborted when the server starts shutting down: long-lived answers (event streams) end. */
+  shutdownSignal?: AbortSignal;
+  /** Quiet time before an event stream sends a heartbeat comment, in ms. Default 15 000. */
+  sseHeartbeatMs?: number;
 };

@@ -14,10 +14,13 @@ import { requestContext } from './http/request-context.ts';
 import { registerDocsRoutes } from './openapi/openapi-document.ts';
 import { registerCloudflareWorkflowRoutes } from './routes/cf-workflows/cf-app.ts';
 import { CF_BASE, handleCfError } from './routes/cf-workflows/cf-envelope.ts';
+import { UPLOAD_PATHS, registerArtifactRoutes } from './routes/artifact-routes.ts';
+import { registerBrowserRoutes } from './routes/browser-routes.ts';
 import { registerCredentialRoutes } from './routes/credential-routes.ts';
 import { registerKeyRoutes } from './routes/key-routes.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
 import type { RouteContext } from './routes/route-context.ts';
+import { registerRunRoutes } from './routes/run-routes.ts';
 import { registerWebhookRoutes } from './routes/webhook-routes.ts';
 
 /** The app type `createApp` returns. */
@@ -30,15 +33,15 @@ export function createApp(deps: AppDeps): PetrelApp {
   const app = new OpenAPIHono<AppEnv>({ strict: false, defaultHook: validationHook });
 
   app.use('*', requestContext({ logger: full.logger, metrics: full.metrics }));
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: full.maxBodyBytes,
-      onError: () => {
-        throw new PetrelError('PAYLOAD_TOO_LARGE', `request: the body is over the ${full.maxBodyBytes}-byte limit`);
-      },
-    }),
-  );
+  const jsonLimit = bodyLimit({
+    maxSize: full.maxBodyBytes,
+    onError: () => {
+      throw new PetrelError('PAYLOAD_TOO_LARGE', `request: the body is over the ${full.maxBodyBytes}-byte limit`);
+    },
+  });
+  // Uploads are streamed into the blob store and counted against their own limit there.
+  const uploads = new Set(UPLOAD_PATHS);
+  app.use('*', (c, next) => (uploads.has(c.req.path.replace(/\/+$/, '')) ? next() : jsonLimit(c, next)));
   // Errors raised before a Workflows API route runs (the body limit) still answer in its envelope.
   app.onError((error, c) => (c.req.path.startsWith(`${CF_BASE}/`) ? handleCfError(error, c) : handleError(error, c)));
   app.notFound(handleNotFound);
@@ -54,6 +57,9 @@ export function createApp(deps: AppDeps): PetrelApp {
   registerKeyRoutes(app, ctx);
   registerCredentialRoutes(app, ctx);
   registerWebhookRoutes(app, ctx);
+  registerRunRoutes(app, ctx);
+  registerArtifactRoutes(app, ctx);
+  registerBrowserRoutes(app, ctx);
   registerCloudflareWorkflowRoutes(app, ctx);
   registerDocsRoutes(app);
   return app;

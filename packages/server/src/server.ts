@@ -1,14 +1,19 @@
 // `startServer`: opens the database (SQLite in the data directory, or PostgreSQL), migrates it,
 // loads the vault's master key, creates the first organization and key on the very first start,
-// and serves the app. Disposing it shuts down gracefully: `/readyz` turns 503, the listener stops
-// accepting, requests in flight get until the deadline to finish, then remaining connections are
-// closed, the owned components (the engine host: worker, scheduler, retention; the browser pool when
-// it lands) are disposed in reverse order, and the database is closed.
+// builds the blob store, the browser pool and the session manager, the engine host with the webhook
+// delivery workflow and the run events consumer, and serves the app. Disposing it shuts down
+// gracefully: `/readyz` turns 503 and event streams end, the listener stops accepting, requests in
+// flight get until the deadline to finish, then remaining connections are closed; the owned
+// components are disposed in reverse order — the retention sweep, the outbox consumer, the engine
+// (it stops claiming; steps in flight finish or are cut at the deadline and their leases released),
+// the sessions (every Chromium killed, rows marked), the browser pool, the blob store — and the
+// database is closed.
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
-import { PetrelError } from '@petrel/protocol';
+import { createBrowserPool, createSessionManager } from '@petrel/browser';
+import { PetrelError, newId } from '@petrel/protocol';
 import type { Logger } from '@petrel/protocol';
 import { createApp } from './app.ts';
 import type { PetrelApp } from './app.ts';
@@ -19,7 +24,11 @@ import type { ServerConfig } from './config/server-config.ts';
 import { startEngineHost } from './engine/engine-setup.ts';
 import type { EngineWiringOptions } from './engine/engine-setup.ts';
 import type { EngineHost } from './engine/engine-host.ts';
+import { createConfiguredBlobStore } from './files/blob-setup.ts';
+import { startRetentionSweeper } from './files/retention.ts';
+import { deriveUrlSigningKey } from './files/signed-urls.ts';
 import { createInFlightTracker } from './http/request-context.ts';
+import { createDeliveryWiring, startRunInfrastructure } from './runs/run-wiring.ts';
 import { createServerLogger } from './observability/logger.ts';
 import { createOutboundFetch } from './outbound/outbound-fetch.ts';
 import { createServerDeps } from './server-deps.ts';
@@ -46,6 +55,8 @@ export type StartServerOptions = {
    * with the config's slots and `--workflows` code.
    */
   engine?: false | EngineWiringOptions;
+  /** Start no Chromium: no browser pool and no session manager (the session routes answer 503). Default false. */
+  noBrowsers?: boolean;
 };
 
 /** A running server. Dispose it (or call `close`) to shut down gracefully. */
@@ -94,19 +105,71 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     await checkVaultKeys(database, vault);
     const outboundFetch = createOutboundFetch({ blockPrivateNetworks: config.outboundBlockPrivate });
     disposables.push(outboundFetch);
+    const blobStore = createConfiguredBlobStore(config.blobStore);
+    disposables.push(blobStore);
+    const owner = config.workerId ?? newId('worker');
+    // Disposed after the engine (steps in flight may use them): every context closed, every Chromium gone.
+    const browserPool = options.noBrowsers === true
+      ? undefined
+      : createBrowserPool({ blobStore, logger, maxContexts: config.browserContexts, downloadsRoot: join(config.dataDir, 'downloads'), ...(config.chromiumPath === undefined ? {} : { executablePath: config.chromiumPath }) });
+    if (browserPool !== undefined) disposables.push(browserPool);
+    const sessionManager = options.noBrowsers === true || config.browserSessions === 0
+      ? undefined
+      : createSessionManager({ logger, maxSessions: config.browserSessions, ...(config.chromiumPath === undefined ? {} : { executablePath: config.chromiumPath }) });
     const inFlight = createInFlightTracker();
+    const shutdown = new AbortController();
+    let baseUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
     const deps: AppDeps = {
-      ...createServerDeps({ database, vault, logger, outboundFetch, maxBodyBytes: config.maxBodyBytes }),
+      ...createServerDeps({
+        database,
+        vault,
+        logger,
+        outboundFetch,
+        maxBodyBytes: config.maxBodyBytes,
+        maxUploadBytes: config.maxUploadBytes,
+        blobStore,
+        urlSigningKey: deriveUrlSigningKey(masterKey.key),
+        signedUrlTtlSeconds: config.signedUrlTtlSeconds,
+        baseUrl: () => baseUrl,
+        sessionOwner: owner,
+        sessionsReadOnly: true,
+        ...(sessionManager === undefined ? {} : { sessionManager }),
+        ...(browserPool === undefined ? {} : { browserPool }),
+      }),
       isDraining: () => draining,
+      shutdownSignal: shutdown.signal,
     };
+    const sessions = deps.browserSessions;
+    if (sessions !== undefined) disposables.push({ [Symbol.asyncDispose]: () => sessions.shutdown() });
+    if (browserPool !== undefined) {
+      const pool = browserPool;
+      deps.metrics.addCollector(() => {
+        const stats = pool.stats();
+        deps.metrics.browserPool.set({ state: 'in_use' }, stats.active);
+        deps.metrics.browserPool.set({ state: 'waiting' }, stats.waiting);
+        deps.metrics.browserPool.set({ state: 'capacity' }, stats.maxContexts);
+        return Promise.resolve();
+      });
+    }
     const bootstrap = await ensureBootstrap(deps.store, vault);
     if (options.engine !== false) {
+      const wiring = options.engine ?? {};
+      const delivery = createDeliveryWiring(deps);
       // After bootstrap: the default organization exists when the code registers.
-      const host = await startEngineHost({ config, serverStore: deps.store, logger, metrics: deps.metrics, ...(options.engine === undefined ? {} : { options: options.engine }) });
+      const host = await startEngineHost({
+        config,
+        serverStore: deps.store,
+        logger,
+        metrics: deps.metrics,
+        options: { ...wiring, resolvers: [delivery.resolver, ...(wiring.resolvers ?? [])] },
+      });
       // Disposed after HTTP has drained: in-flight invocations get the shutdown timeout to finish.
       disposables.push({ [Symbol.asyncDispose]: () => host.close({ graceMs: config.shutdownTimeoutMs }) });
       deps.engine = host;
+      const consumer = startRunInfrastructure(deps, host, delivery);
+      if (consumer !== undefined) disposables.push(consumer);
     }
+    disposables.push(startRetentionSweeper({ store: deps.store, blobStore, artifactRetentionDays: config.artifactRetentionDays, logger }));
     if (options.components !== undefined) disposables.push(...(await options.components(deps, database)));
     const app = createApp(deps);
 
@@ -126,12 +189,15 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const address = server.address() as AddressInfo;
     const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = config.publicUrl ?? `http://${hostForUrl}:${address.port}`;
+    baseUrl = url;
     logger.info({ url, database: database.dialect, master_key: masterKey.source }, 'petrel server listening');
 
     let closing: Promise<void> | undefined;
     const close = (): Promise<void> => {
       closing ??= (async () => {
         draining = true;
+        // Long-lived answers (event streams) end now, so they do not hold the drain until the deadline.
+        shutdown.abort();
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         const closeIdle = (): void => {
           if ('closeIdleConnections' in server) server.closeIdleConnections();

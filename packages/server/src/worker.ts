@@ -1,5 +1,7 @@
 // `startWorker`: a process that only runs workflow instances (`petrel worker --workflows DIR`): the
-// database, the engine host with its worker, cron scheduler and retention sweep, and no API. With a
+// database, the vault, the blob store and a browser pool for runs, the engine host with its worker,
+// cron scheduler and retention sweep, the webhook delivery workflow and the run events consumer,
+// and no API. With a
 // metrics port it serves `/healthz`, `/readyz` and `/metrics` there. It shares the database with the
 // servers (SQLite file or PostgreSQL), registers its code in every organization that bound a
 // workflow to one of its classes, and advertises those classes so `PUT workflow` can tell.
@@ -8,16 +10,26 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import { PetrelError } from '@petrel/protocol';
+import { createBrowserPool } from '@petrel/browser';
+import { PetrelError, newId } from '@petrel/protocol';
 import type { Logger } from '@petrel/protocol';
+import type { AppDeps } from './app-deps.ts';
 import type { ServerConfig } from './config/server-config.ts';
 import type { EngineHost } from './engine/engine-host.ts';
 import { startEngineHost } from './engine/engine-setup.ts';
 import type { EngineWiringOptions } from './engine/engine-setup.ts';
+import { createConfiguredBlobStore } from './files/blob-setup.ts';
+import { deriveUrlSigningKey } from './files/signed-urls.ts';
 import { createServerLogger } from './observability/logger.ts';
 import { createServerMetrics } from './observability/metrics.ts';
+import { createOutboundFetch } from './outbound/outbound-fetch.ts';
+import type { RunEventsConsumer } from './runs/run-events-consumer.ts';
+import { createDeliveryWiring, startRunInfrastructure } from './runs/run-wiring.ts';
+import { createServerDeps } from './server-deps.ts';
 import { openDatabase } from './store/database.ts';
-import { createServerStore } from './store/server-store.ts';
+import { loadMasterKey } from './vault/master-key.ts';
+import { checkVaultKeys } from './vault/rotate-master-key.ts';
+import { createVault } from './vault/vault.ts';
 
 /** Options of `startWorker`. */
 export type StartWorkerOptions = {
@@ -27,12 +39,21 @@ export type StartWorkerOptions = {
   logger?: Logger;
   /** What to plug into the engine. */
   engine?: EngineWiringOptions;
+  /**
+   * Builds components the worker owns and disposes after the engine has stopped (run services
+   * register their run kinds on `deps.runs` here). Called before the engine starts. Default none.
+   */
+  components?: (deps: AppDeps) => Promise<AsyncDisposable[]> | AsyncDisposable[];
+  /** Start no Chromium (no browser pool). Default false. */
+  noBrowsers?: boolean;
 };
 
 /** A running worker. Dispose it (or `close`) to stop: no new claims, in-flight instances get the shutdown timeout, leases are released. */
 export type RunningWorker = {
   /** The engine host. */
   readonly engine: EngineHost;
+  /** The services runs use here (runs index, blob store, artifact sink, browser pool, sessions by reference). */
+  readonly deps: AppDeps;
   /** `http://host:port` of the metrics listener, when one was asked for. */
   readonly metricsUrl: string | undefined;
   close(): Promise<void>;
@@ -44,12 +65,59 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const { config } = options;
   const logger = options.logger ?? createServerLogger({ level: config.logLevel });
   if (config.workerSlots === 0) throw new PetrelError('INVALID_CONFIG', 'config: a worker needs PETREL_WORKER_SLOTS (--slots) of at least 1');
+  const masterKey = loadMasterKey({ envKey: config.masterKey, dataDir: config.dataDir });
+  const vault = createVault({ key: masterKey.key, previousKeys: masterKey.pendingKey === undefined ? [] : [masterKey.pendingKey] });
   const database = await openDatabase(config.databaseUrl === undefined ? { sqlitePath: join(config.dataDir, 'petrel.db') } : { postgresUrl: config.databaseUrl });
   let host: EngineHost | undefined;
+  let consumer: RunEventsConsumer | undefined;
+  // Disposed in reverse order after the engine has stopped.
+  const owned: AsyncDisposable[] = [];
+  const disposeOwned = async (): Promise<void> => {
+    for (const disposable of owned.toReversed()) {
+      try {
+        await disposable[Symbol.asyncDispose]();
+      } catch (error) {
+        logger.error({ err: error }, 'a component failed to shut down');
+      }
+    }
+    owned.length = 0;
+  };
   try {
     await database.migrate();
+    await checkVaultKeys(database, vault);
     const metrics = createServerMetrics();
-    host = await startEngineHost({ config, serverStore: createServerStore(database), logger, metrics, ...(options.engine === undefined ? {} : { options: options.engine }) });
+    const outboundFetch = createOutboundFetch({ blockPrivateNetworks: config.outboundBlockPrivate });
+    owned.push(outboundFetch);
+    const blobStore = createConfiguredBlobStore(config.blobStore);
+    owned.push(blobStore);
+    const browserPool = options.noBrowsers === true
+      ? undefined
+      : createBrowserPool({ blobStore, logger, maxContexts: config.browserContexts, downloadsRoot: join(config.dataDir, 'downloads'), ...(config.chromiumPath === undefined ? {} : { executablePath: config.chromiumPath }) });
+    if (browserPool !== undefined) owned.push(browserPool);
+    const deps = createServerDeps({
+      database,
+      vault,
+      logger,
+      metrics,
+      outboundFetch,
+      blobStore,
+      urlSigningKey: deriveUrlSigningKey(masterKey.key),
+      signedUrlTtlSeconds: config.signedUrlTtlSeconds,
+      // Links in webhook payloads made here point at the API servers: set PETREL_PUBLIC_URL on workers.
+      baseUrl: () => config.publicUrl ?? `http://${config.host}:${config.port}`,
+      sessionsReadOnly: true,
+      sessionOwner: config.workerId ?? newId('worker'),
+      ...(browserPool === undefined ? {} : { browserPool }),
+    });
+    const sessions = deps.browserSessions;
+    if (sessions !== undefined) owned.push({ [Symbol.asyncDispose]: () => sessions.shutdown() });
+    if (options.components !== undefined) owned.push(...(await options.components(deps)));
+    const delivery = createDeliveryWiring(deps);
+    const wiring = options.engine ?? {};
+    host = await startEngineHost({ config, serverStore: deps.store, logger, metrics, options: { ...wiring, resolvers: [delivery.resolver, ...(wiring.resolvers ?? [])] } });
+    deps.engine = host;
+    consumer = startRunInfrastructure(deps, host, delivery);
+    const runEvents = consumer;
     const engineHost = host;
     let draining = false;
     let server: ReturnType<typeof serve> | undefined;
@@ -92,20 +160,24 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
             if ('closeAllConnections' in listener) listener.closeAllConnections();
           });
         }
+        await runEvents?.stop();
         try {
           await engineHost.close({ graceMs: config.shutdownTimeoutMs });
         } catch (error) {
           logger.error({ err: error }, 'the engine failed to shut down');
         }
+        await disposeOwned();
         await database.close();
         logger.info({ worker_id: engineHost.workerId }, 'petrel worker stopped');
         (logger as { flush?: () => void }).flush?.();
       })();
       return closing;
     };
-    return { engine: engineHost, metricsUrl, close, [Symbol.asyncDispose]: close };
+    return { engine: engineHost, deps, metricsUrl, close, [Symbol.asyncDispose]: close };
   } catch (error) {
+    await consumer?.stop().catch(() => {});
     await host?.close().catch(() => {});
+    await disposeOwned();
     await database.close();
     throw error;
   }

@@ -39,6 +39,7 @@ export const WebhookDeliverySchema = z
     error: z.string().nullable().describe('Why the attempt failed; null on success.'),
     response_excerpt: z.string().nullable().describe('The first 2 KiB of the answer body.'),
     created_at: z.string(),
+    source: z.enum(['delivery', 'retry_webhook']).describe('The delivery workflow, or a `retry_webhook` call.'),
   })
   .meta({ id: 'WebhookDelivery' });
 /** One delivery attempt. */

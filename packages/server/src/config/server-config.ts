@@ -1,7 +1,7 @@
 // The server's configuration, read in one place from the environment and command-line flags. Only
 // the entry points (`startServer` callers: the CLI, `bin/`) pass `process.env` and `process.argv`;
 // everything below takes the parsed `ServerConfig`.
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PetrelError } from '@petrel/protocol';
 
@@ -28,7 +28,7 @@ export type ServerConfig = {
   outboundBlockPrivate: boolean;
   /** Largest JSON request body, in bytes. Default 2 MiB. */
   maxBodyBytes: number;
-  /** Largest file upload, in bytes (for `/v1/upload_file` when it lands). Default 100 MiB. */
+  /** Largest file upload (`POST /v1/upload_file`), in bytes. Default 100 MiB. */
   maxUploadBytes: number;
   /** Log level. Default `info`. */
   logLevel: LogLevel;
@@ -42,7 +42,37 @@ export type ServerConfig = {
   workerId: string | undefined;
   /** `petrel worker` only: serve `/healthz`, `/readyz` and `/metrics` on this port. Default none. */
   metricsPort: number | undefined;
+  /** Where artifacts, uploads and profiles are kept. Default a folder `<dataDir>/blobs`; S3-compatible when a bucket is set. */
+  blobStore: BlobStoreConfig;
+  /** Artifacts older than this many days are deleted (bytes and rows); 0 keeps them. Default 30. */
+  artifactRetentionDays: number;
+  /** How long signed artifact and file URLs work, in seconds. Default 86 400 (24 hours, as Skyvern's presigned URLs). */
+  signedUrlTtlSeconds: number;
+  /** Chromium executable for the browser pool and sessions; default discovered (Playwright's, then system paths). */
+  chromiumPath: string | undefined;
+  /** Most browser contexts this process runs at once. Default 4. */
+  browserContexts: number;
+  /** Most persistent browser sessions this process keeps at once. Default 16. */
+  browserSessions: number;
 };
+
+/** Where blobs go: a local folder, or an S3-compatible bucket. */
+export type BlobStoreConfig =
+  | { kind: 'disk'; root: string }
+  | {
+      kind: 's3';
+      bucket: string;
+      /** Endpoint of an S3-compatible service (MinIO, R2, …); default AWS. */
+      endpoint: string | undefined;
+      region: string;
+      /** Static credentials; default the AWS SDK's provider chain. */
+      accessKeyId: string | undefined;
+      secretAccessKey: string | undefined;
+      /** Path-style addressing (needed by most S3-compatible servers). Default true with an endpoint, else false. */
+      forcePathStyle: boolean;
+      /** A prefix put before every key. Default none. */
+      prefix: string;
+    };
 
 /** Environment variables the server reads, by config field. */
 export const SERVER_ENV = {
@@ -61,7 +91,24 @@ export const SERVER_ENV = {
   workerSlots: 'PETREL_WORKER_SLOTS',
   workerId: 'PETREL_WORKER_ID',
   metricsPort: 'PETREL_METRICS_PORT',
+  blobStore: 'PETREL_BLOB_DIR',
+  artifactRetentionDays: 'PETREL_ARTIFACT_RETENTION_DAYS',
+  signedUrlTtlSeconds: 'PETREL_SIGNED_URL_TTL_SECONDS',
+  chromiumPath: 'PETREL_CHROMIUM_PATH',
+  browserContexts: 'PETREL_BROWSER_CONTEXTS',
+  browserSessions: 'PETREL_BROWSER_SESSIONS',
 } as const satisfies Record<keyof ServerConfig, string>;
+
+/** Environment variables of the S3-compatible blob store (used when `PETREL_S3_BUCKET` is set). */
+export const S3_ENV = {
+  bucket: 'PETREL_S3_BUCKET',
+  endpoint: 'PETREL_S3_ENDPOINT',
+  region: 'PETREL_S3_REGION',
+  accessKeyId: 'PETREL_S3_ACCESS_KEY_ID',
+  secretAccessKey: 'PETREL_S3_SECRET_ACCESS_KEY',
+  forcePathStyle: 'PETREL_S3_FORCE_PATH_STYLE',
+  prefix: 'PETREL_S3_PREFIX',
+} as const;
 
 function fail(message: string): never {
   throw new PetrelError('INVALID_CONFIG', `config: ${message}`);
@@ -159,6 +206,44 @@ export function loadServerConfig(env: Readonly<Record<string, string | undefined
   const rawMetricsPort = pick('metrics-port', 'metricsPort');
   const metricsPort = rawMetricsPort === undefined ? undefined : parseInteger(SERVER_ENV.metricsPort, rawMetricsPort, 0, 65_535);
 
+  const env1 = (name: string): string | undefined => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
+  let blobStore: BlobStoreConfig;
+  const bucket = env1(S3_ENV.bucket);
+  if (bucket === undefined) {
+    for (const name of Object.values(S3_ENV)) if (env1(name) !== undefined) fail(`${name} is set but ${S3_ENV.bucket} is not`);
+    const rawBlobDir = env1(SERVER_ENV.blobStore);
+    blobStore = { kind: 'disk', root: rawBlobDir === undefined ? join(dataDir, 'blobs') : resolve(rawBlobDir) };
+  } else {
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) fail(`${S3_ENV.bucket} must be a bucket name (3 to 63 lowercase letters, digits, "." or "-")`);
+    if (env1(SERVER_ENV.blobStore) !== undefined) fail(`${SERVER_ENV.blobStore} and ${S3_ENV.bucket} cannot both be set`);
+    const endpoint = env1(S3_ENV.endpoint);
+    if (endpoint !== undefined) parseUrl(S3_ENV.endpoint, endpoint, ['http:', 'https:']);
+    const accessKeyId = env1(S3_ENV.accessKeyId);
+    const secretAccessKey = env1(S3_ENV.secretAccessKey);
+    if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) fail(`${S3_ENV.accessKeyId} and ${S3_ENV.secretAccessKey} go together`);
+    const prefix = env1(S3_ENV.prefix) ?? '';
+    if (prefix !== '' && !/^[A-Za-z0-9._~@=+,/-]+$/.test(prefix)) fail(`${S3_ENV.prefix} may hold only letters, digits, "/" and ._~@=+,-`);
+    blobStore = {
+      kind: 's3',
+      bucket,
+      endpoint,
+      region: env1(S3_ENV.region) ?? 'us-east-1',
+      accessKeyId,
+      secretAccessKey,
+      forcePathStyle: parseBoolean(S3_ENV.forcePathStyle, env1(S3_ENV.forcePathStyle) ?? (endpoint === undefined ? 'false' : 'true')),
+      prefix,
+    };
+  }
+  const rawRetention = env1(SERVER_ENV.artifactRetentionDays);
+  const artifactRetentionDays = rawRetention === undefined ? 30 : parseInteger(SERVER_ENV.artifactRetentionDays, rawRetention, 0, 36_500);
+  const rawTtl = env1(SERVER_ENV.signedUrlTtlSeconds);
+  const signedUrlTtlSeconds = rawTtl === undefined ? 86_400 : parseInteger(SERVER_ENV.signedUrlTtlSeconds, rawTtl, 10, 7 * 86_400);
+  const rawChromium = env1(SERVER_ENV.chromiumPath);
+  const rawContexts = env1(SERVER_ENV.browserContexts);
+  const browserContexts = rawContexts === undefined ? 4 : parseInteger(SERVER_ENV.browserContexts, rawContexts, 1, 256);
+  const rawSessions = env1(SERVER_ENV.browserSessions);
+  const browserSessions = rawSessions === undefined ? 16 : parseInteger(SERVER_ENV.browserSessions, rawSessions, 0, 1000);
+
   return {
     dataDir,
     databaseUrl,
@@ -175,5 +260,11 @@ export function loadServerConfig(env: Readonly<Record<string, string | undefined
     workerSlots,
     workerId,
     metricsPort,
+    blobStore,
+    artifactRetentionDays,
+    signedUrlTtlSeconds,
+    chromiumPath: rawChromium === undefined ? undefined : resolve(rawChromium),
+    browserContexts,
+    browserSessions,
   };
 }

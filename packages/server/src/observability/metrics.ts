@@ -26,6 +26,12 @@ export type ServerMetrics = {
   readonly webhookDeliveries: Counter<'outcome'>;
   /** Workflow instances by engine status, all organizations (set by the engine host at scrape time). */
   readonly instancesByStatus: Gauge<'status'>;
+  /** Bytes of artifacts recorded, by artifact type. */
+  readonly artifactBytes: Counter<'type'>;
+  /** Bytes of files uploaded through `/v1/upload_file`. */
+  readonly uploadBytes: Counter;
+  /** Persistent browser sessions that are not over, by status (all processes; set at scrape time). */
+  readonly browserSessions: Gauge<'status'>;
   /** Refreshes run before `/metrics` renders (best effort; a failing one is skipped). Returns the remover. */
   addCollector(collect: () => Promise<void>): () => void;
   /** Runs the collectors (the `/metrics` route calls it). */
@@ -82,6 +88,9 @@ export function createServerMetrics(options: ServerMetricsOptions = {}): ServerM
       registers,
     }),
     instancesByStatus: new Gauge({ name: 'petrel_workflow_instances', help: 'Workflow instances by status.', labelNames: ['status'], registers }),
+    artifactBytes: new Counter({ name: 'petrel_artifact_bytes_total', help: 'Bytes of artifacts recorded, by type.', labelNames: ['type'], registers }),
+    uploadBytes: new Counter({ name: 'petrel_upload_bytes_total', help: 'Bytes of files uploaded.', registers }),
+    browserSessions: new Gauge({ name: 'petrel_browser_sessions', help: 'Persistent browser sessions that are not over, by status.', labelNames: ['status'], registers }),
     addCollector(collect) {
       collectors.add(collect);
       return () => collectors.delete(collect);

@@ -29,6 +29,11 @@ export function buildOpenApiDocument(app: OpenAPIHono<AppEnv>): Record<string, u
       { name: 'Credentials', description: 'Stored logins, cards and secrets (never returned), and pushed TOTP codes.' },
       { name: 'API keys', description: 'The organization\'s API keys (Petrel\'s own routes).' },
       { name: 'Webhooks', description: 'The signing secret of webhook deliveries.' },
+      { name: 'Runs', description: 'The runs index: list, cancel, webhook replay and delivery log, artifacts, and live events (SSE).' },
+      { name: 'Artifacts', description: 'Screenshots, HTML, traces, recordings, downloads and model exchanges of runs; bytes with `Range` and signed URLs.' },
+      { name: 'Files', description: 'Uploaded files, usable as `file_url` parameters.' },
+      { name: 'Browser sessions', description: 'Persistent Chromium sessions reachable over CDP, one run at a time.' },
+      { name: 'Browser profiles', description: 'Saved cookies and storage that sessions and runs start from.' },
       {
         name: 'Workflows API',
         description:

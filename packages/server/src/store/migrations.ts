@@ -149,6 +149,116 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('worker_code_class').on('worker_code').columns(['class_name', 'seen_at']).execute();
     },
   },
+  '0003_runs_files_browsers': {
+    async up(db: AnyDb): Promise<void> {
+      // The runs index: one row per task or workflow run, pointing at its engine instance.
+      await db.schema
+        .createTable('runs')
+        .addColumn('run_id', 'text', (c) => c.primaryKey())
+        .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.organization_id').onDelete('cascade'))
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('run_type', 'text', (c) => c.notNull())
+        .addColumn('engine_workflow', 'text', (c) => c.notNull())
+        .addColumn('engine_instance_id', 'text', (c) => c.notNull())
+        .addColumn('workflow_permanent_id', 'text')
+        .addColumn('workflow_id', 'text')
+        .addColumn('title', 'text')
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('webhook_url', 'text')
+        .addColumn('webhook_failure_reason', 'text')
+        .addColumn('developer_user_id', 'text')
+        .addColumn('browser_session_id', 'text')
+        .addColumn('trigger_type', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('modified_at', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'text')
+        .addColumn('finished_at', 'text')
+        .execute();
+      await db.schema.createIndex('runs_org_created').on('runs').columns(['organization_id', 'created_at']).execute();
+      await db.schema.createIndex('runs_org_status').on('runs').columns(['organization_id', 'status', 'created_at']).execute();
+      await db.schema.createIndex('runs_instance').on('runs').columns(['organization_id', 'engine_workflow', 'engine_instance_id']).execute();
+
+      // Artifacts of runs: the bytes are in the blob store under `blob_key`.
+      await db.schema
+        .createTable('artifacts')
+        .addColumn('artifact_id', 'text', (c) => c.primaryKey())
+        .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.organization_id').onDelete('cascade'))
+        .addColumn('run_id', 'text', (c) => c.notNull())
+        .addColumn('step_ref', 'text')
+        .addColumn('block_ref', 'text')
+        .addColumn('browser_session_id', 'text')
+        .addColumn('artifact_type', 'text', (c) => c.notNull())
+        .addColumn('blob_key', 'text', (c) => c.notNull())
+        .addColumn('content_type', 'text', (c) => c.notNull())
+        .addColumn('size', 'integer', (c) => c.notNull())
+        .addColumn('sha256', 'text', (c) => c.notNull())
+        .addColumn('name', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('artifacts_run').on('artifacts').columns(['organization_id', 'run_id', 'created_at']).execute();
+      await db.schema.createIndex('artifacts_created').on('artifacts').columns(['created_at']).execute();
+
+      // Uploaded files (`POST /v1/upload_file`).
+      await db.schema
+        .createTable('files')
+        .addColumn('file_id', 'text', (c) => c.primaryKey())
+        .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.organization_id').onDelete('cascade'))
+        .addColumn('blob_key', 'text', (c) => c.notNull())
+        .addColumn('filename', 'text', (c) => c.notNull())
+        .addColumn('content_type', 'text', (c) => c.notNull())
+        .addColumn('size', 'integer', (c) => c.notNull())
+        .addColumn('sha256', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text')
+        .execute();
+      await db.schema.createIndex('files_expiry').on('files').columns(['expires_at']).execute();
+
+      // Persistent browser sessions; `owner` is the process that runs the Chromium, `heartbeat_at` its last sign of life.
+      await db.schema
+        .createTable('browser_sessions')
+        .addColumn('browser_session_id', 'text', (c) => c.primaryKey())
+        .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.organization_id').onDelete('cascade'))
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('timeout_minutes', 'integer', (c) => c.notNull())
+        .addColumn('browser_address', 'text')
+        .addColumn('ws_endpoint', 'text')
+        .addColumn('runnable_type', 'text')
+        .addColumn('runnable_id', 'text')
+        .addColumn('browser_profile_id', 'text')
+        .addColumn('owner', 'text', (c) => c.notNull())
+        .addColumn('failure_reason', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'text')
+        .addColumn('completed_at', 'text')
+        .addColumn('modified_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('heartbeat_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('browser_sessions_org').on('browser_sessions').columns(['organization_id', 'created_at']).execute();
+      await db.schema.createIndex('browser_sessions_status').on('browser_sessions').columns(['status', 'heartbeat_at']).execute();
+
+      // Browser profiles: the record here, the saved state in the blob store.
+      await db.schema
+        .createTable('browser_profiles')
+        .addColumn('browser_profile_id', 'text', (c) => c.primaryKey())
+        .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.organization_id').onDelete('cascade'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('description', 'text')
+        .addColumn('source_browser_session_id', 'text')
+        .addColumn('source_run_id', 'text')
+        .addColumn('cookie_count', 'integer', (c) => c.notNull())
+        .addColumn('size', 'integer', (c) => c.notNull())
+        .addColumn('sha256', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('modified_at', 'text', (c) => c.notNull())
+        .addColumn('deleted_at', 'text')
+        .execute();
+      await db.schema.createIndex('browser_profiles_org').on('browser_profiles').columns(['organization_id', 'created_at']).execute();
+
+      // Which path produced a delivery attempt: the delivery workflow or `retry_webhook`.
+      await db.schema.alterTable('webhook_deliveries').addColumn('source', 'text', (c) => c.notNull().defaultTo('delivery')).execute();
+    },
+  },
 };
 
 /** Provides the server's migrations to Kysely's Migrator. */

@@ -62,6 +62,8 @@ export type WebhookDeliveriesTable = {
   error: string | null;
   response_excerpt: string | null;
   created_at: string;
+  /** `delivery` (the delivery workflow) or `retry_webhook` (a manual replay). */
+  source: string;
 };
 
 /** `idempotency_keys`: stored answers of creates sent with an `Idempotency-Key`. */
@@ -122,6 +124,103 @@ export type WorkerCodeTable = {
   seen_at: string;
 };
 
+/** `runs`: the runs index (tasks and workflow runs), each backed by an engine instance. */
+export type RunsTable = {
+  run_id: string;
+  organization_id: string;
+  /** The run-kind registry key (`task`, `workflow_run`, …). */
+  kind: string;
+  /** Skyvern's `run_type` (`task_v1`, `workflow_run`, …). */
+  run_type: string;
+  engine_workflow: string;
+  engine_instance_id: string;
+  workflow_permanent_id: string | null;
+  workflow_id: string | null;
+  title: string | null;
+  /** Skyvern run status, as last seen (a snapshot; the engine is the truth). */
+  status: string;
+  webhook_url: string | null;
+  /** Why the last delivery failed; `''` after a success; null before any. */
+  webhook_failure_reason: string | null;
+  developer_user_id: string | null;
+  browser_session_id: string | null;
+  trigger_type: string | null;
+  created_at: string;
+  modified_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+};
+
+/** `artifacts`: metadata of run artifacts; the bytes are in the blob store. */
+export type ArtifactsTable = {
+  artifact_id: string;
+  organization_id: string;
+  run_id: string;
+  step_ref: string | null;
+  block_ref: string | null;
+  browser_session_id: string | null;
+  artifact_type: string;
+  blob_key: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  name: string | null;
+  created_at: string;
+};
+
+/** `files`: uploaded files; the bytes are in the blob store. */
+export type FilesTable = {
+  file_id: string;
+  organization_id: string;
+  blob_key: string;
+  filename: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  created_at: string;
+  /** When the file is purged; null keeps it. */
+  expires_at: string | null;
+};
+
+/** `browser_sessions`: persistent sessions, persisted so every process (and a restart) reports them. */
+export type BrowserSessionsTable = {
+  browser_session_id: string;
+  organization_id: string;
+  status: string;
+  timeout_minutes: number;
+  browser_address: string | null;
+  ws_endpoint: string | null;
+  runnable_type: string | null;
+  runnable_id: string | null;
+  browser_profile_id: string | null;
+  /** The process that runs the Chromium. */
+  owner: string;
+  failure_reason: string | null;
+  created_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+  modified_at: string;
+  expires_at: string;
+  /** The owner's last heartbeat for this session. */
+  heartbeat_at: string;
+};
+
+/** `browser_profiles`: saved browser state records; the state is in the blob store. */
+export type BrowserProfilesTable = {
+  browser_profile_id: string;
+  organization_id: string;
+  name: string;
+  description: string | null;
+  source_browser_session_id: string | null;
+  source_run_id: string | null;
+  cookie_count: number;
+  size: number;
+  sha256: string;
+  created_at: string;
+  modified_at: string;
+  deleted_at: string | null;
+};
+
 /** The server's tables, for Kysely. */
 export type ServerTables = {
   organizations: OrganizationsTable;
@@ -134,4 +233,9 @@ export type ServerTables = {
   server_meta: ServerMetaTable;
   workflow_bindings: WorkflowBindingsTable;
   worker_code: WorkerCodeTable;
+  runs: RunsTable;
+  artifacts: ArtifactsTable;
+  files: FilesTable;
+  browser_sessions: BrowserSessionsTable;
+  browser_profiles: BrowserProfilesTable;
 };

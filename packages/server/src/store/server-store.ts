@@ -5,7 +5,9 @@
 // the store never sees a plaintext secret.
 import { sql } from 'kysely';
 import type { Kysely, Selectable } from 'kysely';
+import { createBrowserProfilesRepository, createBrowserSessionsRepository } from './browser-store.ts';
 import type { ServerDatabase } from './database.ts';
+import { createArtifactsRepository, createFilesRepository, createRunsRepository } from './run-store.ts';
 import type {
   ApiKeysTable,
   CredentialsTable,
@@ -436,6 +438,11 @@ export function createServerStore(database: ServerDatabase) {
     meta,
     workflowBindings,
     workerCode,
+    runs: createRunsRepository(db),
+    artifacts: createArtifactsRepository(db),
+    files: createFilesRepository(db),
+    browserSessions: createBrowserSessionsRepository(db),
+    browserProfiles: createBrowserProfilesRepository(db),
   };
 }
 

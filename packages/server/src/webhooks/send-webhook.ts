@@ -118,6 +118,7 @@ export async function recordWebhookAttempt(
   attemptNumber: number,
   attempt: WebhookAttempt,
   at: Date = new Date(),
+  source: 'delivery' | 'retry_webhook' = 'delivery',
 ): Promise<WebhookDeliveryRow> {
   const row: WebhookDeliveryRow = {
     delivery_id: newId('webhookDelivery'),
@@ -130,6 +131,7 @@ export async function recordWebhookAttempt(
     error: attempt.error,
     response_excerpt: attempt.responseExcerpt,
     created_at: at.toISOString(),
+    source,
   };
   await store.webhookDeliveries.insert(row);
   return row;
