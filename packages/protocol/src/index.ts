@@ -298,7 +298,7 @@ export {
   ListRunArtifactsQuerySchema,
 } from './skyvern/artifact-schemas.ts';
 export type { ArtifactKind, Artifact, ArtifactSignedUrl, ListRunArtifactsQuery } from './skyvern/artifact-schemas.ts';
-export { UploadFileResponseSchema, UploadFileFormSchema, FileIdParamSchema } from './skyvern/file-schemas.ts';
+export { UploadFileResponseSchema, FileIdParamSchema } from './skyvern/file-schemas.ts';
 export type { UploadFileResponse } from './skyvern/file-schemas.ts';
 export {
   BROWSER_SESSION_STATUSES,

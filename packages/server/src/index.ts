@@ -1,5 +1,7 @@
 // @petrel/server: the HTTP API (Skyvern's v1 shape), auth and organizations, the credential vault,
-// webhook signing and sending, the outbound policy, metrics and logs. `startServer` is what the CLI
+// webhook signing, durable delivery and replay, the outbound policy, artifacts and uploads in a blob
+// store with signed URLs, browser sessions and profiles, the runs index with its run-kind registry,
+// live run events (SSE), metrics and logs. `startServer` is what the CLI
 // calls; `createApp` is the in-process app tests drive with `app.request()`.
 export { createApp } from './app.ts';
 export type { PetrelApp } from './app.ts';
@@ -19,8 +21,8 @@ export { createBrowserStepExtensions } from './engine/browser-steps.ts';
 export type { BrowserStepRuntime, BrowserStepContext, TaskStepInput, TaskStepResult } from './engine/browser-steps.ts';
 export { createServerDeps } from './server-deps.ts';
 export type { ServerDepsOptions } from './server-deps.ts';
-export { loadServerConfig, SERVER_ENV, LOG_LEVELS } from './config/server-config.ts';
-export type { ServerConfig, LogLevel } from './config/server-config.ts';
+export { loadServerConfig, SERVER_ENV, S3_ENV, LOG_LEVELS } from './config/server-config.ts';
+export type { ServerConfig, LogLevel, BlobStoreConfig } from './config/server-config.ts';
 
 export { openDatabase } from './store/database.ts';
 export type { DatabaseOptions, DatabaseDialect, ServerDatabase } from './store/database.ts';
@@ -89,3 +91,44 @@ export type { ServerLoggerOptions } from './observability/logger.ts';
 export { createServerMetrics } from './observability/metrics.ts';
 export type { ServerMetrics, ServerMetricsOptions } from './observability/metrics.ts';
 export { buildOpenApiDocument } from './openapi/openapi-document.ts';
+
+export { createConfiguredBlobStore, organizationPrefix } from './files/blob-setup.ts';
+export type { OwnedBlobStore } from './files/blob-setup.ts';
+export { createUrlSigner, deriveUrlSigningKey } from './files/signed-urls.ts';
+export type { UrlSigner, UrlSignerOptions, SignedResource, UrlSignature } from './files/signed-urls.ts';
+export { createArtifactSink, toArtifactResponse, toArtifactKind } from './files/artifact-service.ts';
+export type { ArtifactSink, ArtifactSinkOptions, ArtifactOrigin } from './files/artifact-service.ts';
+export { serveBlob, parseRange } from './files/blob-response.ts';
+export type { BlobToServe } from './files/blob-response.ts';
+export { storeUpload, openUploadedFile, fileReference, parseFileReference, FILE_REFERENCE_PREFIX } from './files/upload-service.ts';
+export type { OpenedFile, UploadContext } from './files/upload-service.ts';
+export { purgeExpired, startRetentionSweeper } from './files/retention.ts';
+export type { RetentionOptions, RetentionResult } from './files/retention.ts';
+
+export { createRunService, engineRunKind } from './runs/run-service.ts';
+export type {
+  RunService,
+  RunServiceOptions,
+  RunKind,
+  RunKindContext,
+  RunResponse,
+  RunResponseBuilder,
+  NewRun,
+  LiveEvent,
+  ArtifactUrlBuilder,
+  EngineRunKindOptions,
+} from './runs/run-service.ts';
+export { startRunEventsConsumer, deliveryInstanceId, RUN_EVENTS_CONSUMER } from './runs/run-events-consumer.ts';
+export type { RunEventsConsumer, RunEventsConsumerOptions } from './runs/run-events-consumer.ts';
+export { createDeliveryWiring, startRunInfrastructure } from './runs/run-wiring.ts';
+export { defaultLiveEvents, streamRunEvents, createInstanceFilter } from './live/run-event-stream.ts';
+export type { RunEventStreamOptions, SseWriter } from './live/run-event-stream.ts';
+export { createWebhookDeliveryWorkflow, replayWebhook, serializeWebhookBody, WEBHOOK_DELIVERY_WORKFLOW } from './webhooks/webhook-delivery.ts';
+export type { WebhookDeliveryDeps, WebhookDeliveryParams, WebhookDeliveryOutcome } from './webhooks/webhook-delivery.ts';
+
+export { createBrowserSessionService, toBrowserSessionResponse } from './browsers/session-service.ts';
+export type { BrowserSessionService, BrowserSessionServiceOptions, BrowserSessionInfo } from './browsers/session-service.ts';
+export { createBrowserProfileService, toBrowserProfileResponse } from './browsers/profile-service.ts';
+export type { BrowserProfileService, BrowserProfileServiceOptions } from './browsers/profile-service.ts';
+export type { RunRow, ArtifactRow, FileRow, RunListFilter } from './store/run-store.ts';
+export type { BrowserSessionRow, BrowserProfileRow } from './store/browser-store.ts';

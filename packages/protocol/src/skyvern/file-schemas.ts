@@ -21,13 +21,5 @@ export const UploadFileResponseSchema = z
 /** An upload's answer. */
 export type UploadFileResponse = z.infer<typeof UploadFileResponseSchema>;
 
-/** The multipart form of `POST /v1/upload_file` (documented; parsed as a stream by the server). */
-export const UploadFileFormSchema = z
-  .object({
-    file: z.any().describe('The file (binary).'),
-    retention_days: z.string().optional().describe('Delete the file after this many days (1 to 3650); default keep.'),
-  })
-  .meta({ id: 'UploadFileForm' });
-
 /** Path parameter of the file routes. */
 export const FileIdParamSchema = z.object({ file_id: z.string().max(100).describe('`file_…`') });

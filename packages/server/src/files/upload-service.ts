@@ -86,7 +86,7 @@ export async function storeUpload(context: UploadContext, organizationId: string
   const abort = new AbortController();
   let parser: busboy.Busboy;
   try {
-    parser = busboy({ headers: { 'content-type': contentType }, limits: { files: 1, fileSize: context.maxBytes, fields: 20, fieldSize: 4096, parts: 30 } });
+    parser = busboy({ headers: { 'content-type': contentType }, limits: { files: 1, fileSize: context.maxBytes + 1, fields: 20, fieldSize: 4096, parts: 30 } });
   } catch (error) {
     throw new PetrelError('INVALID_INPUT', 'upload_file: the multipart body is malformed', { cause: error });
   }
@@ -136,7 +136,8 @@ export async function storeUpload(context: UploadContext, organizationId: string
     if (truncated) throw tooLarge(context.maxBytes);
     throw error;
   }
-  if (truncated) {
+  // busboy stops one byte past the limit, so "over the limit" is seen exactly.
+  if (truncated || result.info.size > context.maxBytes) {
     await context.blobStore.delete(result.key).catch(() => {});
     throw tooLarge(context.maxBytes);
   }
@@ -178,7 +179,13 @@ export type OpenedFile = { fileId: string; filename: string; contentType: string
  * services call it for `file_url` parameters and `upload_file` actions). Throws `NOT_FOUND` for a
  * reference of another organization or a purged file, `INVALID_INPUT` for anything that is not a reference.
  */
-export async function openUploadedFile(context: { store: ServerStore; blobStore: BlobStore }, organizationId: string, reference: string, options: { signal?: AbortSignal } = {}): Promise<OpenedFile> {
+export async function openUploadedFile(
+  context: { store: ServerStore; blobStore?: BlobStore | undefined },
+  organizationId: string,
+  reference: string,
+  options: { signal?: AbortSignal } = {},
+): Promise<OpenedFile> {
+  if (context.blobStore === undefined) throw new PetrelError('UNAVAILABLE', 'files.open: no blob store is configured in this process');
   const fileId = parseFileReference(reference);
   if (fileId === undefined) throw new PetrelError('INVALID_INPUT', 'files.open: not a petrel://files/<file_id> reference');
   const row = await context.store.files.find(organizationId, fileId);

@@ -15,7 +15,6 @@ import {
   PetrelError,
   RunIdParamSchema,
   SignedUrlQuerySchema,
-  UploadFileFormSchema,
   UploadFileResponseSchema,
 } from '@petrel/protocol';
 import { toArtifactResponse } from '../files/artifact-service.ts';
@@ -33,6 +32,14 @@ const json = <T>(schema: T) => ({ content: { 'application/json': { schema } } })
 export const UPLOAD_PATHS: readonly string[] = ['/v1/upload_file', '/api/v1/upload_file'];
 
 const SIGNED_SECURITY = [...API_KEY_SECURITY, {}];
+const UPLOAD_FORM = {
+  type: 'object' as const,
+  required: ['file'],
+  properties: {
+    file: { type: 'string' as const, format: 'binary', description: 'The file.' },
+    retention_days: { type: 'string' as const, description: 'Delete the file after this many days (1 to 3650); default keep.' },
+  },
+};
 const BINARY = { 'application/octet-stream': { schema: z.string().meta({ format: 'binary' }) } };
 
 /** Registers the artifact and file routes. */
@@ -171,7 +178,8 @@ export function registerArtifactRoutes(app: OpenAPIHono<AppEnv>, ctx: RouteConte
         description:
           'Multipart form data: `file` (the bytes) and optional `retention_days`. Answers a `petrel://files/<file_id>` reference (`s3_uri`) to use as a `file_url` ' +
           'parameter, and a signed download URL. Files over the upload limit answer 413.',
-        request: { body: { required: true, content: { 'multipart/form-data': { schema: UploadFileFormSchema } } } },
+        // A plain schema (not zod): the body is parsed as a stream by the handler, not by a validator.
+        request: { body: { required: true, content: { 'multipart/form-data': { schema: UPLOAD_FORM } } } },
         responses: { 200: { description: 'The stored file.', ...json(UploadFileResponseSchema) }, ...errorResponses(400, 403, 413, 415, 422) },
       }),
       async (c) => {

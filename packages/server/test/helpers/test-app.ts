@@ -1,7 +1,12 @@
 // An in-process app for HTTP tests: a migrated database, a vault with a random key, the
 // bootstrap organization and its key, and a second organization for isolation tests.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { createDiskBlobStore } from '@petrel/browser';
+import type { DiskBlobStore, SessionManager } from '@petrel/browser';
 import { createSqliteStore } from '@petrel/engine';
 import {
   createApp,
@@ -11,10 +16,12 @@ import {
   createServerDeps,
   createServerLogger,
   createVault,
+  createDeliveryWiring,
   ensureBootstrap,
   generateMasterKey,
+  startRunInfrastructure,
 } from '@petrel/server';
-import type { AppDeps, EngineHost, EngineHostOptions, PetrelApp } from '@petrel/server';
+import type { AppDeps, EngineHost, EngineHostOptions, PetrelApp, RunEventsConsumer, WebhookRetryPolicy } from '@petrel/server';
 import { openSqliteTestDatabase } from './databases.ts';
 import type { TestDatabase } from './databases.ts';
 
@@ -47,6 +54,12 @@ export type TestApp = {
   logs: LogCapture;
   /** The engine host, when the app was built with `engine`. */
   host: EngineHost | undefined;
+  /** The disk blob store (a temp folder). */
+  blobStore: DiskBlobStore;
+  /** The run events consumer, when the app was built with `engine` and `runs`. */
+  consumer: RunEventsConsumer | undefined;
+  /** Aborts like a server shutdown (event streams end). */
+  shutdown: AbortController;
   /** `app.request` with the bootstrap key (`x-api-key`) unless `key` is given (`null` sends none). */
   call(path: string, init?: RequestInit & { json?: unknown; key?: string | null }): Promise<Response>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -62,6 +75,14 @@ export type TestAppOptions = {
   now?: () => Date;
   /** Run an engine over the same SQLite file: its slots, the workflows directory (`true`: the test fixtures) and host options. */
   engine?: { workflows?: string | true; slots?: number } & Partial<Omit<EngineHostOptions, 'store' | 'serverStore' | 'workflows' | 'slots'>>;
+  /** With `engine`: wire the webhook delivery workflow (with this retry policy) and the run events consumer. */
+  runs?: { policy?: WebhookRetryPolicy; attemptTimeoutMs?: number };
+  /** Largest upload. Default 1 MiB. */
+  maxUploadBytes?: number;
+  /** A session manager for `/v1/browser_sessions`; without one the session service serves reads only. */
+  sessionManager?: SessionManager;
+  /** Heartbeat of event streams, in ms. */
+  sseHeartbeatMs?: number;
 };
 
 /** The fixture workflows (`test/fixtures/workflows`). */
@@ -96,18 +117,33 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const database = options.database ?? (await openSqliteTestDatabase());
   const logs = captureLogs();
   const vault = createVault({ key: generateMasterKey() });
+  const blobDir = mkdtempSync(join(tmpdir(), 'petrel-blobs-'));
+  const blobStore = createDiskBlobStore({ root: blobDir });
   const deps = createServerDeps({
     database,
     vault,
     logger: createServerLogger({ level: 'info', destination: logs.stream }),
     maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
+    maxUploadBytes: options.maxUploadBytes ?? 1024 * 1024,
+    blobStore,
+    baseUrl: () => 'http://petrel.test',
+    sessionsReadOnly: true,
+    ...(options.sessionManager === undefined ? {} : { sessionManager: options.sessionManager }),
     ...(options.now === undefined ? {} : { now: options.now }),
   });
+  const shutdown = new AbortController();
+  deps.shutdownSignal = shutdown.signal;
+  if (options.sseHeartbeatMs !== undefined) deps.sseHeartbeatMs = options.sseHeartbeatMs;
   const boot = await ensureBootstrap(deps.store, vault);
   if (boot === undefined) throw new Error('bootstrap did not run on a fresh database');
   const other = await createOrganization(deps.store, vault, { name: 'other', keyName: 'other', now: new Date() });
-  const host = options.engine === undefined ? undefined : await startTestEngineHost(database, deps, options.engine);
+  const delivery = options.engine !== undefined && options.runs !== undefined ? createDeliveryWiring(deps, options.runs) : undefined;
+  const host =
+    options.engine === undefined
+      ? undefined
+      : await startTestEngineHost(database, deps, delivery === undefined ? options.engine : { ...options.engine, resolvers: [delivery.resolver, ...(options.engine.resolvers ?? [])] });
   if (host !== undefined) deps.engine = host;
+  const consumer = host !== undefined && delivery !== undefined ? startRunInfrastructure(deps, host, delivery) : undefined;
   const app = createApp(deps);
   return {
     app,
@@ -119,6 +155,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     otherApiKey: other.apiKey.api_key,
     logs,
     host,
+    blobStore,
+    consumer,
+    shutdown,
     call(path, init = {}) {
       const { json, key, ...rest } = init;
       const headers = new Headers(rest.headers);
@@ -127,9 +166,13 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       return Promise.resolve(app.request(path, { ...rest, headers, ...(json === undefined ? {} : { body: JSON.stringify(json) }) }));
     },
     async [Symbol.asyncDispose]() {
+      shutdown.abort();
+      await consumer?.stop();
       await host?.close();
+      await deps.browserSessions?.shutdown();
       await deps.outboundFetch[Symbol.asyncDispose]();
       await database.close();
+      rmSync(blobDir, { recursive: true, force: true });
     },
   };
 }
