@@ -29,7 +29,7 @@ export function registerTestRunKind(deps: AppDeps): () => void {
           run_type: row.run_type,
           output: details.output ?? null,
           failure_reason: details.error?.message ?? null,
-          screenshot_urls: artifacts.map((a) => ctx.artifactUrl(a.artifact_id)).reverse(),
+          screenshot_urls: artifacts.map((a) => ctx.artifactUrl(a.artifact_id)).toReversed(),
           created_at: details.createdAt.toISOString(),
           started_at: details.startedAt?.toISOString() ?? null,
           finished_at: details.endedAt?.toISOString() ?? null,
@@ -45,7 +45,7 @@ export function registerTestRunKind(deps: AppDeps): () => void {
 }
 
 /** A workflow that waits for a `go` event, then completes with `{ status: 'completed', ...payload }`. */
-export const WAIT_FOR_GO = defineWorkflow<unknown, unknown>({
+export const WAIT_FOR_GO = defineWorkflow({
   name: 'wait-for-go',
   async run(_event, step) {
     const first = await step.do('first', async () => ({ screenshotArtifactIds: [] as string[] }));
@@ -55,7 +55,7 @@ export const WAIT_FOR_GO = defineWorkflow<unknown, unknown>({
 });
 
 /** A workflow that completes at once with its params as output. */
-export const ECHO = defineWorkflow<Record<string, unknown>, unknown>({
+export const ECHO = defineWorkflow<Record<string, unknown>>({
   name: 'echo',
   async run(event, step) {
     const value = await step.do('echo', async () => event.payload);

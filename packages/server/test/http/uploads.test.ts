@@ -43,10 +43,10 @@ test('an upload is stored, answered in Skyvern\'s shape, served by its signed UR
   assert.equal((await t.call(`/v1/files/${body['file_id']}/content`)).status, 200, 'an API key works too');
   assert.equal((await t.call(`/v1/files/${body['file_id']}/content`, { key: t.otherApiKey })).status, 404);
 
-  const opened = await openUploadedFile(t.deps, t.organizationId, String(body['s3_uri']));
+  const opened = await openUploadedFile(t.deps, t.organizationId, body['s3_uri']);
   assert.equal(opened.filename, 'invoice 2024.csv');
   assert.equal(await text(opened.body), content);
-  await assert.rejects(openUploadedFile(t.deps, t.otherOrganizationId, String(body['s3_uri'])), { code: 'NOT_FOUND' });
+  await assert.rejects(openUploadedFile(t.deps, t.otherOrganizationId, body['s3_uri']), { code: 'NOT_FOUND' });
   await assert.rejects(openUploadedFile(t.deps, t.organizationId, 'https://example.com/x.csv'), { code: 'INVALID_INPUT' });
 
   // The legacy path works the same.
