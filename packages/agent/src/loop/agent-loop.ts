@@ -319,7 +319,7 @@ export async function runAgentTask(step: WorkflowStepBase, input: AgentTaskInput
     records.push(record);
     addUsage(usage, record.usage);
     if (record.checkpoint) checkpoint = record.checkpoint;
-    history.push({ step: n, text: record.history });
+    history.push({ step: n, text: record.history, brief: record.historyBrief });
     notes.length = 0;
     if (record.extracted) extractedSoFar = record.extracted.data;
     const outcome = record.outcome;

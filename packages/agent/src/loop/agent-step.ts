@@ -72,10 +72,28 @@ export type AgentStepRecord = {
   checkpoint: BrowserCheckpoint | null;
   /** The compact history line of the step. */
   history: string;
+  /** The same without typed values, for steps further back. */
+  historyBrief: string;
   startedAt: string;
   durationMs: number;
+  /** Where the step's time went, in ms: getting the browser, observing, the model, the actions, checkpoint and artifacts. */
+  timings: StepTimings;
   /** Length of the observation text in characters (its tokens are in the model request). */
   observationChars: number;
+};
+
+/** Where an agent step's time went, in ms. */
+export type StepTimings = {
+  browser: number;
+  observe: number;
+  model: number;
+  /** The step's part around the actions (with `act`). */
+  actions: number;
+  /** Inside the browser's `act` (the clicks and typing, waiting for the page): the work itself. */
+  act: number;
+  /** The checkpoint (and the step's screenshot, taken alongside). */
+  checkpoint: number;
+  artifacts: number;
 };
 
 /** What a step needs besides the runtime. */
@@ -102,11 +120,11 @@ function quoteValue(value: string, max = 80): string {
   return JSON.stringify(value.length > max ? `${value.slice(0, max)}…` : value);
 }
 
-/** `button "Sign in"`, from an action's replay target. */
+/** `"Sign in"` (or the role when the element has no name), from an action's replay target. */
 function targetOf(replay: ReplayDescriptor | undefined): string | undefined {
   const target = replay?.target;
   if (!target) return undefined;
-  return target.name ? `${target.role || target.tag} ${quoteValue(target.name, 60)}` : target.role || target.tag;
+  return target.name ? quoteValue(target.name, 60) : target.role || target.tag;
 }
 
 function valueOf(action: BrowserAction): string | undefined {
@@ -160,17 +178,17 @@ export function shortUrl(url: string): string {
   }
 }
 
-/** One history line from a step's actions. */
-export function historyLine(actions: readonly ActionRecord[], rejected: readonly RejectedToolCall[], outcome: StepOutcome): string {
+/** One history line from a step's actions: `input_text "Email" = "…"; click "Sign in" → /login/totp` (failures spelled out). */
+export function historyLine(actions: readonly ActionRecord[], rejected: readonly RejectedToolCall[], outcome: StepOutcome, withValues = true): string {
   const parts = actions.map((a) => {
     let text = a.type;
     if (a.target) text += ` ${a.target}`;
     else if (a.elementId) text += ` ${a.elementId}`;
-    if (a.value !== undefined && a.type !== 'goto_url') text += ` ${quoteValue(a.value)}`;
-    if (a.type === 'goto_url' && a.value) text += ` ${a.value}`;
-    if (a.skipped) return `${text}: skipped`;
-    text += a.ok ? ' ok' : ` FAILED (${a.error ?? 'error'})`;
-    if (a.url) text += ` → ${shortUrl(a.url)}`;
+    if (a.type === 'goto_url' && a.value) text += ` ${shortUrl(a.value)}`;
+    else if (a.value !== undefined && withValues) text += ` = ${quoteValue(a.value)}`;
+    if (a.skipped) return `${text} (skipped)`;
+    if (!a.ok) text += ` FAILED: ${a.error ?? 'error'}`;
+    if (a.url) text += withValues ? ` → ${shortUrl(a.url)}` : ` → ${new URL(a.url, 'http://x').pathname}`;
     if (a.download) text += ` → downloaded ${a.download.filename}`;
     return text;
   });
@@ -210,6 +228,8 @@ export async function openRunBrowser(
     ...(signal ? { signal } : {}),
     contextOptions: {
       secrets: secrets.values,
+      // Per-step screenshots are taken by the step itself (one instead of one per action).
+      screenshots: runtime.screenshots === 'action' ? 'action' : 'final',
       ...(input.browser?.extraHttpHeaders ? { extraHttpHeaders: input.browser.extraHttpHeaders } : {}),
       ...(input.browser?.userAgent ? { userAgent: input.browser.userAgent } : {}),
       ...(sink
@@ -262,22 +282,35 @@ export async function runAgentStep(s: AgentStepInput): Promise<AgentStepRecord> 
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   try {
     const model = runtime.model(input.model);
+    const timings: StepTimings = { browser: 0, observe: 0, model: 0, actions: 0, act: 0, checkpoint: 0, artifacts: 0 };
+    let mark = performance.now();
+    const lap = (key: keyof StepTimings): void => {
+      const now = performance.now();
+      timings[key] += Math.round(now - mark);
+      mark = now;
+    };
     const { run, secrets } = await openRunBrowser(runtime, s.namespace, input, s.checkpoint, ctx.signal);
+    // Artifact writes run alongside the step; the step waits for them once, at its end.
+    const pendingArtifacts: Array<Promise<string[]>> = [];
     const actions: ActionRecord[] = [];
     const artifactIds: string[] = [];
     const screenshots: string[] = [];
     const usage = emptyUsage();
     const downloadsBefore = run.downloads.length;
 
+    lap('browser');
     if (s.step === 1 && input.url) {
       const result = await run.act({ type: 'goto_url', url: input.url }, { signal: ctx.signal });
+      timings.act += result.durationMs;
       actions.push({ type: 'goto_url', value: input.url, ok: result.ok, ...(result.ok ? {} : { error: (result.error?.message ?? 'failed').slice(0, MAX_ERROR) }) });
       if (!result.ok) throw new PetrelError('BROWSER_ERROR', `agent.step: could not open ${input.url}: ${result.error?.message ?? 'failed'}`);
     }
     // A verification code obtained by an earlier step, possibly in another process: make sure it is known here.
     if (s.verificationCode) await ensureVerificationCode(runtime, s.namespace, input, s.verificationCode, ctx.signal);
 
+    lap('actions');
     const observation = await run.observe({ signal: ctx.signal });
+    lap('observe');
     if (runtime.onStepObserved) {
       try {
         await runtime.onStepObserved({ namespace: s.namespace, runId, step: s.step, run, observation });
@@ -285,11 +318,12 @@ export async function runAgentStep(s: AgentStepInput): Promise<AgentStepRecord> 
         secrets.logger.warn({ err: error }, 'agent: onStepObserved failed');
       }
     }
-    const tree = await run.recordArtifact('visible_elements_tree', secrets.redactor.redact(observation.text), {
-      contentType: 'text/plain; charset=utf-8',
-      name: `step-${s.step}-page.txt`,
-    });
-    if (tree) artifactIds.push(tree.artifactId);
+    pendingArtifacts.push(
+      run
+        .recordArtifact('visible_elements_tree', secrets.redactor.redact(observation.text), { contentType: 'text/plain; charset=utf-8', name: `step-${s.step}-page.txt` })
+        .then((tree) => (tree ? [tree.artifactId] : [])),
+    );
+    mark = performance.now();
 
     const toolContext: ToolContext = {
       errorCodes: Object.keys(input.errorCodeMapping ?? {}),
@@ -333,7 +367,8 @@ export async function runAgentStep(s: AgentStepInput): Promise<AgentStepRecord> 
         onExchange,
       });
     } finally {
-      artifactIds.push(...(await recordExchanges(run, exchanges, `step-${s.step}`)));
+      lap('model');
+      pendingArtifacts.push(recordExchanges(run, exchanges, `step-${s.step}`));
     }
     addUsage(usage, response);
     const { decisions, rejected } = parseToolCalls(response.toolCalls, toolContext);
@@ -369,7 +404,9 @@ export async function runAgentStep(s: AgentStepInput): Promise<AgentStepRecord> 
       }
       if (decision.kind === 'extract') {
         if (!s.extraction) continue;
+        lap('actions');
         const current = await run.observe({ signal: ctx.signal });
+        lap('observe');
         const extractExchanges: ModelHttpExchange[] = [];
         try {
           const result = await extractFromPage({
@@ -388,12 +425,14 @@ export async function runAgentStep(s: AgentStepInput): Promise<AgentStepRecord> 
           extracted = { data: result.data, valid: result.valid, ...(result.issues ? { issues: result.issues } : {}), final: true };
           actions.push({ type: 'extract', ok: true });
         } finally {
-          artifactIds.push(...(await recordExchanges(run, extractExchanges, `step-${s.step}-extract`)));
+          lap('model');
+          pendingArtifacts.push(recordExchanges(run, extractExchanges, `step-${s.step}-extract`));
         }
         continue;
       }
       const action = decision.action;
       const done = await executeAction(run, action, secrets, input, ctx.signal);
+      timings.act += done.durationMs;
       actions.push(done.record);
       if (done.record.screenshotArtifactId) screenshots.push(done.record.screenshotArtifactId);
       // Element ids of this observation are stale after a new page (or tab, or dialog); later actions wait for the next turn.
@@ -402,9 +441,17 @@ export async function runAgentStep(s: AgentStepInput): Promise<AgentStepRecord> 
       if (extracted && action.type !== 'scroll' && action.type !== 'wait' && action.type !== 'hover') extracted.final = false;
     }
 
+    lap('actions');
     const downloads = run.downloads.slice(downloadsBefore).map(downloadedFile);
     if (input.completeOnDownload && downloads.length > 0 && outcome.kind === 'continue') outcome = { kind: 'downloaded' };
+    const acted = actions.some((a) => a.ok && a.type !== 'extract');
+    const shot = runtime.screenshots === 'step' && acted ? stepScreenshot(run, s.step) : Promise.resolve(undefined);
     const checkpoint = await runtime.browsers.checkpoint(runId, { signal: ctx.signal });
+    const shotId = await shot;
+    if (shotId) screenshots.push(shotId);
+    lap('checkpoint');
+    for (const ids of await Promise.all(pendingArtifacts)) artifactIds.push(...ids);
+    lap('artifacts');
     const record: AgentStepRecord = {
       step: s.step,
       url: observation.url,
@@ -420,8 +467,10 @@ export async function runAgentStep(s: AgentStepInput): Promise<AgentStepRecord> 
       screenshotArtifactIds: screenshots,
       checkpoint,
       history: historyLine(actions, rejected, outcome),
+      historyBrief: historyLine(actions, rejected, outcome, false),
       startedAt,
       durationMs: Math.round(performance.now() - started),
+      timings,
       observationChars: observation.text.length,
     };
     lastFailure.delete(`${runId}:${s.step}`);
@@ -433,6 +482,17 @@ export async function runAgentStep(s: AgentStepInput): Promise<AgentStepRecord> 
     throw error;
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/** One JPEG of the page after a step's actions, stored as a `screenshot_action` artifact; best effort. */
+async function stepScreenshot(run: RunContext, step: number): Promise<string | undefined> {
+  try {
+    const bytes = await run.page.screenshot({ type: 'jpeg', quality: 75, timeout: 5000 });
+    const record = await run.recordArtifact('screenshot_action', bytes, { contentType: 'image/jpeg', name: `step-${step}.jpg` });
+    return record?.artifactId;
+  } catch {
+    return undefined;
   }
 }
 
@@ -457,7 +517,7 @@ async function executeAction(
   secrets: RunSecrets,
   input: AgentTaskInput,
   signal: AbortSignal,
-): Promise<{ record: ActionRecord; changedPage: boolean }> {
+): Promise<{ record: ActionRecord; changedPage: boolean; durationMs: number }> {
   let toRun: BrowserAction = action;
   if (action.type === 'input_text' && secrets.redactor.hasPlaceholder(action.text)) {
     toRun = { ...action, text: secrets.redactor.revealIn(action.text), sensitive: true };
@@ -473,7 +533,7 @@ async function executeAction(
   } catch (error) {
     // A browser that fails outright (crash, closed) is a step failure; retried with a fresh context.
     if (isPetrelError(error) && (error.code === 'VALIDATION_FAILED' || error.code === 'ELEMENT_NOT_FOUND')) {
-      return { record: { ...base, ok: false, error: secrets.redactor.redact(error.message).slice(0, MAX_ERROR) }, changedPage: false };
+      return { record: { ...base, ok: false, error: secrets.redactor.redact(error.message).slice(0, MAX_ERROR) }, changedPage: false, durationMs: 0 };
     }
     throw error;
   }
@@ -489,7 +549,7 @@ async function executeAction(
     ...(result.screenshot ? { screenshotArtifactId: result.screenshot.artifactId } : {}),
     ...(changed.download ? { download: downloadedFile(changed.download) } : {}),
   };
-  return { record, changedPage: changed.navigated || changed.newTab !== undefined || changed.dialog !== undefined };
+  return { record, changedPage: changed.navigated || changed.newTab !== undefined || changed.dialog !== undefined, durationMs: result.durationMs };
 }
 
 /** Makes sure a verification code recorded by an earlier step is registered in this process (fetching it again after a crash). */

@@ -11,48 +11,68 @@ import type { BrowserAction, BrowserActionType, Observation } from '@petrel/brow
 import type { ModelTool, ModelToolCall } from '../model/language-model.ts';
 import type { JsonSchema } from '../extraction/json-schema-validator.ts';
 
-/** Browser actions the agent offers (`read_text`/`read_html` are covered by extraction, `new_tab`/`go_forward` are rarely useful). */
-const OFFERED: ReadonlyArray<{ type: BrowserActionType; description: string; when?: 'tabs' | 'dialog' | 'files' }> = [
-  { type: 'click', description: 'Click an element.' },
-  { type: 'input_text', description: 'Type into a field (replaces its value). Type placeholders exactly as given.' },
-  { type: 'select_option', description: 'Choose an option of a select, combobox or listbox by its label.' },
-  { type: 'check', description: 'Tick a checkbox or choose a radio button.' },
-  { type: 'uncheck', description: 'Untick a checkbox.' },
-  { type: 'download', description: 'Click a link or button that downloads a file, and wait for the file.' },
-  { type: 'keypress', description: 'Press keys (Enter, Tab, Escape, Control+A) on an element or the focused one.' },
-  { type: 'scroll', description: 'Scroll the page or an element by pages (default 1), or until a text is in view.' },
-  { type: 'hover', description: 'Move the mouse over an element.' },
-  { type: 'goto_url', description: 'Open a URL.' },
-  { type: 'go_back', description: 'Go back one page.' },
-  { type: 'reload', description: 'Reload the page.' },
-  { type: 'wait', description: 'Wait some milliseconds, or until a text appears.' },
-  { type: 'upload_file', description: 'Put files into a file input.', when: 'files' },
-  { type: 'switch_tab', description: 'Make another tab active.', when: 'tabs' },
-  { type: 'close_tab', description: 'Close a tab (default the active one).', when: 'tabs' },
-  { type: 'accept_dialog', description: 'Accept the pending dialog (with text for a prompt).', when: 'dialog' },
-  { type: 'dismiss_dialog', description: 'Dismiss the pending dialog.', when: 'dialog' },
+/**
+ * Browser actions the agent offers (`read_text`/`read_html` are covered by extraction; `new_tab`,
+ * `go_forward` and `reload` are left out: rarely useful, and every tool costs tokens in every step).
+ */
+const OFFERED: ReadonlyArray<{ type: BrowserActionType; description?: string; when?: Need }> = [
+  { type: 'click' },
+  { type: 'input_text', description: 'Replaces the text.' },
+  { type: 'select_option', description: 'By option label.', when: 'choice' },
+  { type: 'check', when: 'checkbox' },
+  { type: 'uncheck', when: 'checkbox' },
+  { type: 'download', description: 'A click that downloads a file.' },
+  { type: 'keypress', description: 'e.g. Enter, Control+A' },
+  { type: 'scroll', description: 'By pages (default 1), or to a text.', when: 'scroll' },
+  { type: 'hover', when: 'popup' },
+  { type: 'goto_url' },
+  { type: 'go_back' },
+  { type: 'wait', description: 'ms (at most 10000), or until a text shows.' },
+  { type: 'upload_file', when: 'files' },
+  { type: 'switch_tab', when: 'tabs' },
+  { type: 'close_tab', when: 'tabs' },
+  { type: 'accept_dialog', when: 'dialog' },
+  { type: 'dismiss_dialog', when: 'dialog' },
 ];
+
+/** What a page must have for a tool to be offered. */
+type Need = 'choice' | 'checkbox' | 'scroll' | 'popup' | 'files' | 'tabs' | 'dialog';
+
+const CHOICE_ROLES = new Set(['combobox', 'listbox']);
+const CHECK_ROLES = new Set(['checkbox', 'radio', 'switch', 'menuitemcheckbox', 'menuitemradio']);
+const POPUP_ROLES = new Set(['menu', 'menubar', 'menuitem', 'tooltip']);
+
+/** Which needs a page meets. */
+function needsMet(observation: ToolObservation, context: ToolContext): Set<Need> {
+  const met = new Set<Need>();
+  if (observation.tabs.length > 1) met.add('tabs');
+  if (observation.dialogs.length > 0) met.add('dialog');
+  const s = observation.scroll;
+  if (!s || s.height > s.viewportHeight + 1 || s.width > s.viewportWidth + 1) met.add('scroll');
+  for (const element of observation.elements ?? []) {
+    if (element.tag === 'select' || CHOICE_ROLES.has(element.role)) met.add('choice');
+    if (CHECK_ROLES.has(element.role)) met.add('checkbox');
+    if (element.attributes.haspopup || POPUP_ROLES.has(element.role)) met.add('popup');
+    if (element.attributes.scroll) met.add('scroll');
+    if (element.attributes.type === 'file' && context.files.length > 0) met.add('files');
+  }
+  if (!observation.elements) {
+    for (const need of ['choice', 'checkbox', 'popup'] as const) met.add(need);
+    if (context.files.length > 0) met.add('files');
+  }
+  return met;
+}
 
 /** Fields the agent sets itself or that only confuse a model. */
 const HIDDEN_FIELDS: Partial<Record<BrowserActionType, readonly string[]>> = {
-  click: ['button', 'modifiers'],
+  click: ['button', 'modifiers', 'double'],
   input_text: ['sensitive', 'clear'],
   download: ['timeoutMs'],
   wait: ['timeoutMs'],
 };
 
-const FIELD_DESCRIPTIONS: Record<string, string> = {
-  elementId: 'Element id from the page, e.g. e12.',
-  pressEnter: 'Press Enter after typing.',
-  double: 'Double click.',
-  option: 'The option label.',
-  keys: 'Key or chord.',
-  pages: 'How far, in viewport heights.',
-  ms: 'Milliseconds (at most 10000).',
-  promptText: 'Text for a prompt dialog.',
-  files: 'Paths of files the task was given.',
-  index: 'Tab index.',
-};
+/** The page facts `toolsFor` looks at. */
+export type ToolObservation = Pick<Observation, 'tabs' | 'dialogs'> & Partial<Pick<Observation, 'elements' | 'scroll'>>;
 
 /** Names of the agent's own tools. */
 export const AGENT_TOOL_NAMES = ['complete', 'terminate', 'extract', 'get_verification_code'] as const;
@@ -98,50 +118,48 @@ for (const spec of OFFERED) {
   const mask: Record<string, true> = { type: true };
   for (const field of HIDDEN_FIELDS[spec.type] ?? []) mask[field] = true;
   const schema = compactSchema(z.toJSONSchema((option as z.ZodObject).omit(mask), { io: 'input' })) as JsonSchema;
-  const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
-  for (const [name, property] of Object.entries(properties)) {
-    const description = FIELD_DESCRIPTIONS[name];
-    if (description && name !== 'elementId') properties[name] = { ...property, description };
-  }
-  browserTools.set(spec.type, { name: spec.type, description: spec.description, inputSchema: schema });
+  browserTools.set(spec.type, { name: spec.type, ...(spec.description ? { description: spec.description } : {}), inputSchema: schema });
 }
 
-/** The tools of one step. */
-export function toolsFor(observation: Pick<Observation, 'tabs' | 'dialogs'>, context: ToolContext): ModelTool[] {
+/**
+ * The tools of one step: the browser tools the page can use (selects, checkboxes, scrolling, pop-ups,
+ * file inputs, tabs and dialogs only when it has them; without `elements` those are all offered), then
+ * the agent's own. Tool names describe themselves; only tools whose use is not obvious carry a description.
+ */
+export function toolsFor(observation: ToolObservation, context: ToolContext): ModelTool[] {
+  const met = needsMet(observation, context);
   const tools: ModelTool[] = [];
   for (const spec of OFFERED) {
-    if (spec.when === 'tabs' && observation.tabs.length < 2) continue;
-    if (spec.when === 'dialog' && observation.dialogs.length === 0) continue;
-    if (spec.when === 'files' && context.files.length === 0) continue;
+    if (spec.when && !met.has(spec.when)) continue;
     const tool = browserTools.get(spec.type);
     if (tool) tools.push(tool);
   }
   tools.push({
     name: 'complete',
-    description: 'The goal is achieved: the page shows it. Say what shows it.',
+    description: 'The page shows the goal reached (say how).',
     inputSchema: { type: 'object', properties: { reasoning: { type: 'string' } }, required: ['reasoning'] },
   });
-  const terminateProperties: Record<string, JsonSchema> = { reasoning: { type: 'string', description: 'Why the goal cannot be achieved.' } };
+  const terminateProperties: Record<string, JsonSchema> = { reasoning: { type: 'string' } };
   if (context.errorCodes.length > 0) {
-    terminateProperties.error_code = { type: 'string', enum: [...context.errorCodes], description: 'The error code that applies, if one does.' };
+    terminateProperties.error_code = { type: 'string', enum: [...context.errorCodes] };
     terminateProperties.confidence = { type: 'number', minimum: 0, maximum: 1 };
   }
   tools.push({
     name: 'terminate',
-    description: 'Stop: the goal cannot be achieved (wrong credentials, missing data, access denied).',
+    description: 'The goal cannot be reached (say why).',
     inputSchema: { type: 'object', properties: terminateProperties, required: ['reasoning'] },
   });
   if (context.extraction) {
     tools.push({
       name: 'extract',
-      description: 'Extract the wanted data from this page now (before leaving it, e.g. on each page of a list). The final page is extracted on complete.',
+      description: 'Extract this page\'s data now, before leaving it; complete extracts the last page.',
       inputSchema: { type: 'object', properties: {} },
     });
   }
   if (context.verificationCode) {
     tools.push({
       name: 'get_verification_code',
-      description: 'The page asks for a verification (2FA) code you were not given: request it. You get a placeholder to type next step.',
+      description: 'Get the 2FA code the page asks for; type its placeholder next step.',
       inputSchema: { type: 'object', properties: {} },
     });
   }

@@ -46,6 +46,8 @@ export type AgentRuntimeOptions = {
   now?: () => number;
   /** Send a screenshot of the page with every action step; default false. */
   vision?: boolean;
+  /** Screenshots recorded: one after each step's actions (`step`), one after every action (`action`, slower), or none but the final one (`off`); default `step`. */
+  screenshots?: 'step' | 'action' | 'off';
   /** Retries of a failing agent step (Skyvern's `MAX_RETRIES_PER_STEP`); default 5. */
   maxRetriesPerStep?: number;
   /** First delay between retries of a step, doubled per retry; default 1000 ms. */
@@ -87,6 +89,7 @@ export type AgentRuntime = {
   readonly fetch: FetchLike | undefined;
   readonly totpSigningSecret: AgentRuntimeOptions['totpSigningSecret'];
   readonly vision: boolean;
+  readonly screenshots: 'step' | 'action' | 'off';
   readonly maxRetriesPerStep: number;
   readonly retryDelayMs: number;
   readonly stepTimeoutMs: number;
@@ -171,6 +174,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
     fetch: options.fetch,
     totpSigningSecret: options.totpSigningSecret,
     vision: options.vision ?? false,
+    screenshots: options.screenshots ?? 'step',
     maxRetriesPerStep: positiveInt('maxRetriesPerStep', options.maxRetriesPerStep ?? 5, 0, 20),
     retryDelayMs: positiveInt('retryDelayMs', options.retryDelayMs ?? 1000, 0, 600_000),
     stepTimeoutMs: parseDuration(options.stepTimeout ?? '10 minutes', 'createAgentRuntime: stepTimeout'),
@@ -217,10 +221,8 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
               throw error;
             });
             const view = redactor.registerCredential(values, { placeholderFor: (field) => `petrel_secret_${fieldLabel(field)}_${stableSuffix(runId, key, field)}` });
-            parameters[key] = {
-              context: 'These values are placeholders. Type them exactly; the real values are typed for you.',
-              ...view,
-            };
+            // The system prompt says what placeholders are; the view carries only them.
+            parameters[key] = view;
           }
           const values: string[] = [];
           for (const view of Object.values(parameters)) {

@@ -82,7 +82,7 @@ describe('prompts', () => {
     assert.match(text, /^GOAL: Log in\nCOMPLETE WHEN: the dashboard shows\nERROR CODES[^\n]*\nINVALID_CREDENTIALS: Login failed\nPARAMETERS: \{"credential":\{"password":"petrel_secret_password_abcdef"\}\}\n/);
     assert.match(text, /DATE: 2026-07-15 \(Wednesday\), 10:00 UTC\nSTEP: 3 of 10\nHISTORY: \n1\. click button "Sign in" ok\nNOTE: completion was not verified\nVERIFICATION CODE: type petrel_secret_verification_code_abcdef/);
     assert.ok(text.endsWith('PAGE:\nurl: http://x/\n---\n[e1 button] Go'));
-    assert.ok(!ACTION_SYSTEM_PROMPT.includes('PAGE'), 'the system prompt is the same every step');
+    assert.ok(!text.includes(ACTION_SYSTEM_PROMPT) && !ACTION_SYSTEM_PROMPT.includes('GOAL:'), 'the fixed instructions stay in the system prompt');
     assert.equal(formatPromptDate(new Date('2026-01-04T23:59:00Z')), '2026-01-04 (Sunday), 23:59 UTC');
   });
 

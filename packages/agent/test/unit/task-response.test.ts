@@ -21,7 +21,8 @@ function record(step: number, screenshot: string): AgentStepRecord {
   return {
     step, url: 'https://portal.example/', title: 'Portal', endUrl: 'https://portal.example/', actions: [], rejected: [], outcome: { kind: 'continue' },
     downloads: step === 2 ? [file] : [], usage: { inputTokens: 100, outputTokens: 10, costUsd: 0.001, modelCalls: 1, modelMs: 5 },
-    artifactIds: [screenshot], screenshotArtifactIds: [screenshot], checkpoint: null, history: 'x', startedAt: '2026-07-15T10:00:00.000Z', durationMs: 1, observationChars: 10,
+    artifactIds: [screenshot], screenshotArtifactIds: [screenshot], checkpoint: null, history: 'x', historyBrief: 'x', startedAt: '2026-07-15T10:00:00.000Z', durationMs: 1, observationChars: 10,
+    timings: { browser: 0, observe: 0, model: 0, actions: 0, act: 0, checkpoint: 0, artifacts: 0 },
   };
 }
 
