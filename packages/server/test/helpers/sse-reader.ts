@@ -13,24 +13,25 @@ export type SseReader = {
   cancel(): Promise<void>;
 };
 
+function parse(block: string): SseFrame {
+  const frame: SseFrame = { id: undefined, event: undefined, data: '', comments: [] };
+  const data: string[] = [];
+  for (const line of block.split('\n')) {
+    if (line.startsWith(':')) frame.comments.push(line.slice(1).trim());
+    else if (line.startsWith('id:')) frame.id = line.slice(3).trim();
+    else if (line.startsWith('event:')) frame.event = line.slice(6).trim();
+    else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+  }
+  frame.data = data.join('\n');
+  return frame;
+}
+
 /** Wraps a response whose body is an event stream. */
 export function readSse(response: Response): SseReader {
   const reader = response.body!.getReader();
   const decoder = new TextDecoder();
   let buffer = '';
   let ended = false;
-  const parse = (block: string): SseFrame => {
-    const frame: SseFrame = { id: undefined, event: undefined, data: '', comments: [] };
-    const data: string[] = [];
-    for (const line of block.split('\n')) {
-      if (line.startsWith(':')) frame.comments.push(line.slice(1).trim());
-      else if (line.startsWith('id:')) frame.id = line.slice(3).trim();
-      else if (line.startsWith('event:')) frame.event = line.slice(6).trim();
-      else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-    }
-    frame.data = data.join('\n');
-    return frame;
-  };
   const next = async (timeoutMs = 15_000): Promise<SseFrame | undefined> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
