@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createDiskBlobStore } from '@petrel/browser';
-import type { DiskBlobStore, SessionManager } from '@petrel/browser';
+import type { BlobStore, SessionManager } from '@petrel/browser';
 import { createSqliteStore } from '@petrel/engine';
 import {
   createApp,
@@ -54,8 +54,8 @@ export type TestApp = {
   logs: LogCapture;
   /** The engine host, when the app was built with `engine`. */
   host: EngineHost | undefined;
-  /** The disk blob store (a temp folder). */
-  blobStore: DiskBlobStore;
+  /** The blob store: a disk store in a temp folder unless one was given. */
+  blobStore: BlobStore;
   /** The run events consumer, when the app was built with `engine` and `runs`. */
   consumer: RunEventsConsumer | undefined;
   /** Aborts like a server shutdown (event streams end). */
@@ -83,6 +83,8 @@ export type TestAppOptions = {
   sessionManager?: SessionManager;
   /** Heartbeat of event streams, in ms. */
   sseHeartbeatMs?: number;
+  /** The blob store. Default a disk store in a temp folder. */
+  blobStore?: BlobStore;
 };
 
 /** The fixture workflows (`test/fixtures/workflows`). */
@@ -118,7 +120,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const logs = captureLogs();
   const vault = createVault({ key: generateMasterKey() });
   const blobDir = mkdtempSync(join(tmpdir(), 'petrel-blobs-'));
-  const blobStore = createDiskBlobStore({ root: blobDir });
+  const blobStore = options.blobStore ?? createDiskBlobStore({ root: blobDir });
   const deps = createServerDeps({
     database,
     vault,
