@@ -55,3 +55,20 @@ export type {
   GraphStepConfig,
   GraphPayloadShape,
 } from './graph/block-graph.ts';
+
+// Non-browser executors' integrations: the code sandbox, the Mailer port, file parsing.
+export { runSandboxedCode, analyzeCode, resolveSandboxLimits, DEFAULT_SANDBOX_LIMITS } from './integrations/code-sandbox.ts';
+export type {
+  SandboxLimits,
+  SandboxHostFunction,
+  SandboxRunOptions,
+  SandboxLogLine,
+  SandboxFailure,
+  SandboxFailureKind,
+  SandboxResult,
+  CodeAnalysis,
+} from './integrations/code-sandbox.ts';
+export { createSmtpMailer, createMemoryMailer, checkMailMessage } from './integrations/mailer.ts';
+export type { Mailer, MailMessage, MailAttachment, MailSendResult, SmtpMailerOptions } from './integrations/mailer.ts';
+export { parseFile, detectFileType, PARSED_FILE_TYPES } from './integrations/file-parsing.ts';
+export type { ParsedFile, ParsedFileType, ParseFileOptions } from './integrations/file-parsing.ts';
