@@ -11,7 +11,9 @@
 // - prompt_tokens_per_step_p50: o200k_base tokens of each action request: system prompt, user message,
 //   and the tool definitions rendered the way OpenAI renders functions into the prompt (a TypeScript
 //   namespace; see renderOpenAiTools). `prompt_tokens_json_tools_per_step_p50` counts the tools as raw
-//   JSON instead (closer to what some local chat templates insert).
+//   JSON instead (closer to what some local chat templates insert). `system_and_tools_tokens` is the
+//   fixed part (the same every step, cached by providers); `step_message_tokens_p50` the part that
+//   changes (goal, parameters, history, page).
 // - skyvern_tree_tokens_per_step_p50: the same pages at the same moment serialised as Skyvern's trimmed
 //   element tree (bench/agent-skyvern-tree.ts), the page part of Skyvern's prompt only.
 // - model_calls_per_task: action steps + completion checks + extractions.
@@ -112,7 +114,20 @@ function renderOpenAiTools(tools: Array<{ function: { name: string; description?
   return lines.join('\n');
 }
 
-type StepSample = { runId: string; step: number; path: string; overheadMs: number; stepMs: number; modelMs: number; attemptMs: number; timings: AgentStepRecord['timings'] };
+type StepSample = {
+  runId: string;
+  step: number;
+  path: string;
+  overheadMs: number;
+  stepMs: number;
+  modelMs: number;
+  attemptMs: number;
+  timings: AgentStepRecord['timings'];
+  /** Step time not in any timing (prompt building, parsing, bookkeeping). */
+  untimedMs: number;
+  /** Attempt time outside the step function (the engine). */
+  engineMs: number;
+};
 
 async function runOnce(): Promise<{ runId: string; wallMs: number; modelCalls: number; steps: StepSample[]; ok: boolean; inputTokens: number; outputTokens: number }> {
   const began = performance.now();
@@ -131,7 +146,9 @@ async function runOnce(): Promise<{ runId: string; wallMs: number; modelCalls: n
     const attempt = info.attempts.at(-1);
     const attemptMs = attempt?.endedAt ? attempt.endedAt.getTime() - attempt.startedAt.getTime() : record.durationMs;
     const seen = observed.get(`${run.run_id}:${record.step}`);
-    steps.push({ runId: run.run_id, step: record.step, path: seen?.path ?? '?', modelMs: record.usage.modelMs, attemptMs, overheadMs: attemptMs - record.usage.modelMs - record.timings.act - (seen?.hookMs ?? 0), stepMs: attemptMs - record.usage.modelMs - (seen?.hookMs ?? 0), timings: record.timings });
+    steps.push({ runId: run.run_id, step: record.step, path: seen?.path ?? '?', modelMs: record.usage.modelMs, attemptMs, overheadMs: attemptMs - record.usage.modelMs - record.timings.act - (seen?.hookMs ?? 0), stepMs: attemptMs - record.usage.modelMs - (seen?.hookMs ?? 0), timings: record.timings,
+      untimedMs: record.durationMs - (seen?.hookMs ?? 0) - Object.entries(record.timings).reduce((sum, [key, value]) => (key === 'act' ? sum : sum + value), 0),
+      engineMs: attemptMs - record.durationMs });
   }
   const output = run.output as { order_count?: number } | null;
   return { runId: run.run_id, wallMs, modelCalls: run.status === 'completed' ? modelCallsOf(details.output) : 0, steps, ok: run.status === 'completed' && output?.order_count === 44, inputTokens: run.input_tokens, outputTokens: run.output_tokens };
@@ -158,6 +175,8 @@ try {
   const promptTokens: number[] = [];
   const promptTokensJson: number[] = [];
   const systemAndTools: number[] = [];
+  const userMessages: number[] = [];
+  const promptByPath = new Map<string, number[]>();
   for (const request of fake.requests.slice(firstMeasured)) {
     const parsed = request.request;
     if (!parsed?.tools.some((t) => t.name === 'complete')) continue;
@@ -165,6 +184,9 @@ try {
     const fixed = await countTokens(`${parsed.system}\n${renderOpenAiTools(wireTools)}`);
     const user = await countTokens(parsed.lastUserText);
     systemAndTools.push(fixed);
+    userMessages.push(user);
+    const path = new URL(/^url: (.*)$/m.exec(parsed.lastUserText)?.[1] ?? 'http://x/?').pathname;
+    promptByPath.set(path, [...(promptByPath.get(path) ?? []), fixed + user]);
     if (process.argv.includes('--dump')) console.error(`----- ${fixed} + ${user}\n${renderOpenAiTools(wireTools)}\n${parsed.lastUserText}`);
     promptTokens.push(fixed + user);
     promptTokensJson.push((await countTokens(`${parsed.system}\n${JSON.stringify(wireTools)}`)) + user);
@@ -185,6 +207,7 @@ try {
     prompt_tokens_per_step_p50: median(promptTokens),
     prompt_tokens_json_tools_per_step_p50: median(promptTokensJson),
     system_and_tools_tokens: median(systemAndTools),
+    step_message_tokens_p50: median(userMessages),
     skyvern_tree_tokens_per_step_p50: median(skyvernTokens),
     observation_tokens_per_step_p50: median(observationTokens),
     model_calls_per_task: median(runs.map((r) => r.modelCalls)),
@@ -196,9 +219,11 @@ try {
     tasks_ok: runs.filter((r) => r.ok).length,
     tasks: runs.length,
     steps_measured: steps.length,
-    overhead_breakdown_ms_p50: Object.fromEntries(
-      (['browser', 'observe', 'act', 'actions', 'checkpoint', 'artifacts'] as const).map((key) => [key, round(median(steps.map((s) => s.timings[key])))]),
-    ),
+    overhead_breakdown_ms_p50: Object.fromEntries<number>([
+      ...(['browser', 'observe', 'act', 'actions', 'checkpoint', 'artifacts'] as const).map((key): [string, number] => [key, round(median(steps.map((s) => s.timings[key])))]),
+      ['untimed', round(median(steps.map((s) => s.untimedMs)))],
+      ['engine', round(median(steps.map((s) => s.engineMs)))],
+    ]),
     per_page: Object.values(
       Object.groupBy(
         steps.map((s) => ({ ...s, page: pages.find((p) => p.path === s.path) })),
@@ -211,6 +236,7 @@ try {
         path,
         steps: group?.length ?? 0,
         overhead_ms_p50: round(median((group ?? []).map((s) => s.overheadMs))),
+        prompt_tokens_p50: median(promptByPath.get(path) ?? []),
         observation_tokens_p50: median(forPath.map((p) => p.ours)),
         skyvern_tree_tokens_p50: median(forPath.map((p) => p.skyvern)),
       };
@@ -227,6 +253,7 @@ try {
     ['skyvern_tree_tokens_per_step_p50', `${result.skyvern_tree_tokens_per_step_p50}`, '', undefined],
     ['prompt_tokens_json_tools_per_step_p50', `${result.prompt_tokens_json_tools_per_step_p50}`, '', undefined],
     ['system_and_tools_tokens', `${result.system_and_tools_tokens}`, '', undefined],
+    ['step_message_tokens_p50', `${result.step_message_tokens_p50}`, '', undefined],
     ['observation_tokens_per_step_p50', `${result.observation_tokens_per_step_p50}`, '', undefined],
     ['model_calls_per_task', `${result.model_calls_per_task}`, '', undefined],
     ['steps_per_task', `${result.steps_per_task}`, '', undefined],
@@ -236,9 +263,11 @@ try {
   if (!json) {
     console.log('\n| metric | value | target | met |\n|---|---|---|---|');
     for (const [name, value, target, met] of targets) console.log(`| ${name} | ${value} | ${target} | ${met === undefined ? '' : met ? 'yes' : 'NO'} |`);
-    console.log(`\noverhead per step (p50 ms): ${Object.entries(result.overhead_breakdown_ms_p50).map(([k, v]) => `${k} ${v}`).join(', ')}; act is the browser doing the actions; the rest is the engine's step write and bookkeeping`);
-    console.log('\n| page | steps | overhead ms p50 | our page tokens | Skyvern tree tokens |\n|---|---|---|---|---|');
-    for (const row of result.per_page) console.log(`| ${row.path} | ${row.steps} | ${row.overhead_ms_p50} | ${row.observation_tokens_p50} | ${row.skyvern_tree_tokens_p50} |`);
+    console.log(`\noverhead per step (p50 ms): ${Object.entries(result.overhead_breakdown_ms_p50).map(([k, v]) => `${k} ${v}`).join(', ')} (act: the browser doing the actions, not overhead; untimed: prompt and parsing; engine: the step write)`);
+    console.log('\n| page | steps | overhead ms p50 | our prompt tokens | our page tokens | Skyvern tree tokens |\n|---|---|---|---|---|---|');
+    for (const row of result.per_page) {
+      console.log(`| ${row.path} | ${row.steps} | ${row.overhead_ms_p50} | ${row.prompt_tokens_p50} | ${row.observation_tokens_p50} | ${row.skyvern_tree_tokens_p50} |`);
+    }
   }
   await mkdir(join(import.meta.dirname, 'results'), { recursive: true });
   await writeFile(join(import.meta.dirname, 'results', 'agent.json'), `${JSON.stringify(result, null, 2)}\n`);

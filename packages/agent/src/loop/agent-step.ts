@@ -488,7 +488,7 @@ export async function runAgentStep(s: AgentStepInput): Promise<AgentStepRecord> 
 /** One JPEG of the page after a step's actions, stored as a `screenshot_action` artifact; best effort. */
 async function stepScreenshot(run: RunContext, step: number): Promise<string | undefined> {
   try {
-    const bytes = await run.page.screenshot({ type: 'jpeg', quality: 75, timeout: 5000 });
+    const bytes = await run.page.screenshot({ type: 'jpeg', quality: 75, caret: 'initial', timeout: 5000 });
     const record = await run.recordArtifact('screenshot_action', bytes, { contentType: 'image/jpeg', name: `step-${step}.jpg` });
     return record?.artifactId;
   } catch {

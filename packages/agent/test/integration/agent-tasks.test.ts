@@ -4,6 +4,8 @@
 // credential's password and TOTP seed.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { DEMO_USER, LOGIN_FAILED_MESSAGE, filterOrders } from '@petrel/fixture-portal';
 import type { AgentStepRecord } from '@petrel/agent';
@@ -152,15 +154,21 @@ describe('agent tasks against the portal', skipWithoutChromium, () => {
     assert.equal(run.step_count, 2);
   });
 
-  it('fails cleanly at max_steps with what it tried and where it stopped', async () => {
+  it('fails cleanly at max_steps with what it tried and where it stopped (engine skyvern-2.0: with a plan)', async () => {
     const cookie = h.portal.sessionCookie();
+    const firstSeen = seen.length;
     const started = await h.service.runTask(h.namespace, {
       prompt: 'Find the unicorn page.',
       url: `${h.portal.url}/dashboard`,
       max_steps: 3,
+      engine: 'skyvern-2.0',
       extra_http_headers: { cookie: `${cookie.name}=${cookie.value}` },
     });
+    assert.match(started.run_id, /^tsk_v2_/);
     const run = await h.service.waitForTaskRun(h.namespace, started.run_id, { timeoutMs: 60_000 });
+    assert.equal(run.run_type, 'task_v2');
+    assert.deepEqual(seen.slice(firstSeen).map((s) => s.kind), ['plan', 'action', 'action', 'action']);
+    assert.match(seen[firstSeen + 1]?.request.lastUserText ?? '', /^PLAN:\n1\. Sign in\n/m);
     assert.equal(run.status, 'failed');
     assert.equal(run.step_count, 3);
     assert.match(run.failure_reason ?? '', /^Reached the maximum steps \(3\)/);
@@ -189,6 +197,35 @@ describe('agent tasks against the portal', skipWithoutChromium, () => {
     assert.ok(records.some((r) => r.outcome.kind === 'needs_code'));
     const typed = records.flatMap((r) => r.actions).find((a) => a.type === 'input_text' && a.value?.startsWith('petrel_secret_verification_code_'));
     assert.ok(typed, 'the code was typed through its placeholder');
+  });
+
+  it('gets a 2FA code from the totp_url with a signed request', async () => {
+    const calls: Array<{ headers: Record<string, string | string[] | undefined>; body: string }> = [];
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        calls.push({ headers: request.headers, body });
+        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ verification_code: h.portal.totp() }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const started = await h.service.runTask(
+        h.namespace,
+        { prompt: 'Log in to the portal.', url: `${h.portal.url}/login`, totp_url: `http://127.0.0.1:${port}/totp` },
+        { credentials: { credential: 'cred_pushed' } },
+      );
+      const run = await h.service.waitForTaskRun(h.namespace, started.run_id, { timeoutMs: 60_000 });
+      assert.equal(run.status, 'completed', run.failure_reason ?? '');
+      assert.ok(calls.length >= 1);
+      assert.match(String(calls[0]?.headers['x-petrel-signature'] ?? ''), /^v0=[0-9a-f]{64}$/);
+      assert.equal((JSON.parse(calls[0]?.body ?? '{}') as { task_id?: string }).task_id, started.run_id);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('stores no credential value anywhere: artifacts, traces, the engine database, logs and model requests', async () => {
