@@ -5,7 +5,7 @@
 // are at least once, the record exactly once.
 import { PetrelError, isPetrelError } from '@petrel/protocol';
 import type { StepContext } from '@petrel/engine';
-import type { BrowserAction, BrowserCheckpoint, DownloadRecord, Observation, ReplayDescriptor, RunContext } from '@petrel/browser';
+import type { BrowserAction, BrowserCheckpoint, DownloadRecord, ReplayDescriptor, RunContext } from '@petrel/browser';
 import type { ExtractionSchema } from '../extraction/extraction-schema.ts';
 import type { ModelContentPart, ModelHttpExchange } from '../model/language-model.ts';
 import type { AgentRuntime, RunSecrets } from '../runtime/agent-runtime.ts';
@@ -596,9 +596,4 @@ export async function fetchVerificationCode(
     return found ? { code: found.code, createdAt: found.createdAt.getTime() } : undefined;
   }
   return undefined;
-}
-
-/** Observes the run's page for a follow-up call (verification, extraction, errors). */
-export async function observeForFollowUp(run: RunContext, signal: AbortSignal): Promise<Observation> {
-  return run.observe({ signal });
 }
