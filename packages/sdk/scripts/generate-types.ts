@@ -74,6 +74,9 @@ function transform(schema: unknown, mode: Mode, where: string): unknown {
     return { ...rest, $ref: `#/$defs/${mode === 'wire' ? `Wire${name}` : name}` };
   }
   const out: Schema = {};
+  // Free JSON (`{}` with at most a description): `unknown`, not json-schema-to-typescript's `{ [k: string]: unknown }`.
+  const SHAPING = ['type', 'enum', 'const', 'properties', 'anyOf', 'oneOf', 'allOf', 'items', 'not', 'additionalProperties', 'tsType'];
+  if (!SHAPING.some((key) => key in input)) out.tsType = 'unknown';
   for (const [key, value] of Object.entries(input)) {
     if (key === 'properties' && typeof value === 'object' && value !== null) {
       const props: Schema = {};
@@ -203,8 +206,10 @@ for (const [path, item] of Object.entries(document.paths)) {
     if (successContent?.['application/json'] !== undefined) {
       responseType = typeOf(successContent['application/json'].schema, `${pascal(id)}Response`);
     } else if (successContent !== undefined && Object.keys(successContent).length > 0) {
-      // Bytes (artifact content) or a stream (run events): the SDK reads these itself.
+      // Bytes (artifact content) or a stream (run events): the SDK reads these itself. A named schema
+      // (one event of a stream) is still emitted, for the SDK to type what it reads.
       responseType = 'unknown';
+      for (const media of Object.values(successContent)) if (typeof media.schema?.$ref === 'string') typeOf(media.schema, '');
     }
     operations.push({
       id,
@@ -248,6 +253,8 @@ let types = await compile(rootSchema, 'GeneratedRoot', {
   bannerComment: '',
   additionalProperties: false,
   unknownAny: true,
+  // Bounded arrays as plain arrays: tuples of every length make unreadable types.
+  ignoreMinAndMaxItems: true,
   strictIndexSignatures: false,
   format: true,
   style,

@@ -5,15 +5,31 @@ import type { Duration } from './durations.ts';
 import { toMilliseconds } from './durations.ts';
 import type {
   ApiKey,
+  Artifact,
+  ArtifactSignedUrl,
+  BrowserProfile,
+  BrowserSessionResponse,
+  BulkCancelRunsResponse,
   CreateApiKeyRequest,
+  CreateBrowserProfileRequest,
+  CreateBrowserSessionRequest,
   CreateCredentialRequest,
   CreatedApiKey,
   CredentialResponse,
   GetCredentialsQuery,
+  GetRunArtifactsQuery,
+  GetRunsQuery,
   ListApiKeysQuery,
+  ListBrowserProfilesQuery,
   Operations,
+  RetryRunWebhookRequest,
+  RunWebhookReplayResponse,
+  TaskRunListItem,
   TOTPCode,
   TOTPCodeCreate,
+  UpdateBrowserProfileRequest,
+  UploadFileResponse,
+  WebhookDelivery,
   WebhookSecret,
 } from './generated/api-types.ts';
 import type { OperationId } from './generated/operations.ts';
@@ -23,6 +39,8 @@ import { HttpClient } from './http-client.ts';
 import type { LocalServer, LocalServerOptions } from './local-server.ts';
 import type { VerifyWebhookOptions, WebhookHeaders } from './verify-webhook.ts';
 import { verifyWebhook } from './verify-webhook.ts';
+import type { RunEvent } from './wait-for-completion.ts';
+import { readRunEvents } from './wait-for-completion.ts';
 
 /** Options of `new Petrel(...)`. */
 export type PetrelOptions = {
@@ -45,6 +63,21 @@ export type LocalPetrelOptions = LocalServerOptions & Omit<PetrelOptions, 'apiKe
 
 /** A TOTP code to push, as `sendTotpCode` takes it (`expiredAt` may be a `Date`). */
 export type SendTotpCodeParams = Omit<TOTPCodeCreate, 'expiredAt'> & { expiredAt?: string | Date | null };
+
+/** An artifact type (`screenshot`, `recording`, `trace`, `download`, ...). */
+export type ArtifactType = Artifact['artifactType'];
+
+/** What `uploadFile` sends. */
+export type UploadFileParams = {
+  /** The bytes: a `Blob`/`File` (its name is used), a `Uint8Array` or an `ArrayBuffer`. */
+  file: Blob | Uint8Array | ArrayBuffer;
+  /** File name. Default the `File`'s name, else `upload.bin`. */
+  filename?: string;
+  /** Media type when `file` is bytes. Default `application/octet-stream`. */
+  contentType?: string;
+  /** Delete the file after this many days (1 to 3650). Default keep. */
+  retentionDays?: number;
+};
 
 const DEFAULT_BASE_URL = 'http://127.0.0.1:8000';
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -102,7 +135,147 @@ export class Petrel {
 
   /** Calls an operation by its OpenAPI operationId. */
   protected async call<Op extends OperationId>(operation: Op, input: CallInput, options?: RequestOptions): Promise<Operations[Op]['response']> {
-    return (await this.#http.call(operation, OPERATIONS[operation], input, options)) as Operations[Op]['response'];
+    return this.#http.call(operation, OPERATIONS[operation], input, options);
+  }
+
+  // Runs.
+
+  /** Lists runs (tasks and workflow runs), newest first; filter by status, run type or a search key. */
+  async getRuns(params: GetRunsQuery = {}, options?: RequestOptions): Promise<TaskRunListItem[]> {
+    return this.call('getRuns', { query: params }, options);
+  }
+
+  /** Cancels a run (at its next step boundary); throws `ConflictError` when it is already final. */
+  async cancelRun(runId: string, options?: RequestOptions): Promise<void> {
+    await this.call('cancelRun', { path: { run_id: runId } }, options);
+  }
+
+  /** Cancels up to 100 runs; answers which were canceled and which were not. */
+  async bulkCancelRuns(runIds: string[], options?: RequestOptions): Promise<BulkCancelRunsResponse> {
+    return this.call('bulkCancelRuns', { body: { runIds } }, options);
+  }
+
+  /** Sends a finished run's webhook again (to `webhookUrl` when given) and returns the delivery's outcome. */
+  async retryRunWebhook(runId: string, params: RetryRunWebhookRequest = {}, options?: RequestOptions): Promise<RunWebhookReplayResponse> {
+    return this.call('retryRunWebhook', { path: { run_id: runId }, body: params }, options);
+  }
+
+  /** Every attempt to deliver a run's webhook (Petrel's own). */
+  async getRunWebhookDeliveries(runId: string, options?: RequestOptions): Promise<WebhookDelivery[]> {
+    return this.call('getRunWebhookDeliveries', { path: { run_id: runId } }, options);
+  }
+
+  /**
+   * A run's live events (`snapshot`, then `status`, `step`, `screenshot`, ..., `done`), camelCased, as
+   * they happen; the iteration ends when the run ends or the server closes the stream. Resume after
+   * an event with `{ lastEventId: event.id }`. Breaking out of the loop closes the stream.
+   */
+  async *streamRunEvents(runId: string, options: RequestOptions & { lastEventId?: string } = {}): AsyncGenerator<RunEvent> {
+    const { lastEventId, ...requestOptions } = options;
+    const response = await this.#http.send(
+      'streamRunEvents',
+      OPERATIONS.streamRunEvents,
+      { path: { run_id: runId }, query: { lastEventId } },
+      { ...requestOptions, headers: { accept: 'text/event-stream', ...requestOptions.headers } },
+    );
+    if (response.body === null) return;
+    yield* readRunEvents(response.body, runId);
+  }
+
+  // Artifacts and files.
+
+  /** A run's artifacts (screenshots, recording, trace, HTML, LLM requests and responses, downloads), optionally of some types. */
+  async getRunArtifacts(runId: string, params: { artifactType?: ArtifactType | ArtifactType[] } = {}, options?: RequestOptions): Promise<Artifact[]> {
+    const query: GetRunArtifactsQuery = params.artifactType === undefined ? {} : { artifactType: [params.artifactType].flat() };
+    return this.call('getRunArtifacts', { path: { run_id: runId }, query }, options);
+  }
+
+  /** One artifact's record (with a signed URL to its bytes). */
+  async getArtifact(artifactId: string, options?: RequestOptions): Promise<Artifact> {
+    return this.call('getArtifact', { path: { artifact_id: artifactId } }, options);
+  }
+
+  /** A fresh signed URL of an artifact's bytes, usable without an API key until it expires. */
+  async getArtifactSignedUrl(artifactId: string, options?: RequestOptions): Promise<ArtifactSignedUrl> {
+    return this.call('getArtifactSignedUrl', { path: { artifact_id: artifactId } }, options);
+  }
+
+  /**
+   * An artifact's bytes, as the raw `Response` (body unread: `.arrayBuffer()`, `.text()` or stream it).
+   * Send `{ headers: { range: 'bytes=0-1023' } }` for a part (206).
+   */
+  async getArtifactContent(artifactId: string, options: RequestOptions = {}): Promise<Response> {
+    return this.#http.send('getArtifactContent', OPERATIONS.getArtifactContent, { path: { artifact_id: artifactId } }, { ...options, headers: { accept: '*/*', ...options.headers } });
+  }
+
+  /** Uploads a file; use the answer's `presignedUrl` (or `s3Uri`) as a workflow's file parameter. */
+  async uploadFile(params: UploadFileParams, options?: RequestOptions): Promise<UploadFileResponse> {
+    const { file } = params;
+    const blob = file instanceof Blob ? file : new Blob([file instanceof Uint8Array ? new Uint8Array(file) : file], { type: params.contentType ?? 'application/octet-stream' });
+    const filename = params.filename ?? (typeof File !== 'undefined' && file instanceof File ? file.name : 'upload.bin');
+    const form = new FormData();
+    form.append('file', blob, filename);
+    if (params.retentionDays !== undefined) form.append('retention_days', String(params.retentionDays));
+    return this.call('uploadFile', { body: form }, options);
+  }
+
+  /** An uploaded file's bytes, as the raw `Response` (body unread). */
+  async getFileContent(fileId: string, options: RequestOptions = {}): Promise<Response> {
+    return this.#http.send('getFileContent', OPERATIONS.getFileContent, { path: { file_id: fileId } }, { ...options, headers: { accept: '*/*', ...options.headers } });
+  }
+
+  /** Deletes an uploaded file. */
+  async deleteFile(fileId: string, options?: RequestOptions): Promise<void> {
+    await this.call('deleteFile', { path: { file_id: fileId } }, options);
+  }
+
+  // Browser sessions.
+
+  /** Starts a persistent browser (a Chromium reachable over CDP at `browserAddress`) for runs to share. */
+  async createBrowserSession(params: CreateBrowserSessionRequest = {}, options?: RequestOptions): Promise<BrowserSessionResponse> {
+    return this.call('createBrowserSession', { body: params }, options);
+  }
+
+  /** Gets one browser session. */
+  async getBrowserSession(browserSessionId: string, options?: RequestOptions): Promise<BrowserSessionResponse> {
+    return this.call('getBrowserSession', { path: { browser_session_id: browserSessionId } }, options);
+  }
+
+  /** Lists the organization's active browser sessions. */
+  async getBrowserSessions(options?: RequestOptions): Promise<BrowserSessionResponse[]> {
+    return this.call('getBrowserSessions', {}, options);
+  }
+
+  /** Closes a browser session (its Chromium stops); answers the closed session. */
+  async closeBrowserSession(browserSessionId: string, options?: RequestOptions): Promise<BrowserSessionResponse> {
+    return this.call('closeBrowserSession', { path: { browser_session_id: browserSessionId } }, options);
+  }
+
+  // Browser profiles.
+
+  /** Saves browser state (cookies, storage) as a profile: from a running session, a finished run, or blank. */
+  async createBrowserProfile(params: CreateBrowserProfileRequest, options?: RequestOptions): Promise<BrowserProfile> {
+    return this.call('createBrowserProfile', { body: params }, options);
+  }
+
+  /** Lists browser profiles. */
+  async listBrowserProfiles(params: ListBrowserProfilesQuery = {}, options?: RequestOptions): Promise<BrowserProfile[]> {
+    return this.call('listBrowserProfiles', { query: params }, options);
+  }
+
+  /** Gets one browser profile. */
+  async getBrowserProfile(profileId: string, options?: RequestOptions): Promise<BrowserProfile> {
+    return this.call('getBrowserProfile', { path: { browser_profile_id: profileId } }, options);
+  }
+
+  /** Renames or re-describes a browser profile. */
+  async updateBrowserProfile(profileId: string, params: UpdateBrowserProfileRequest, options?: RequestOptions): Promise<BrowserProfile> {
+    return this.call('updateBrowserProfile', { path: { browser_profile_id: profileId }, body: params }, options);
+  }
+
+  /** Deletes a browser profile. */
+  async deleteBrowserProfile(profileId: string, options?: RequestOptions): Promise<void> {
+    await this.call('deleteBrowserProfile', { path: { browser_profile_id: profileId } }, options);
   }
 
   // Credentials (seed 002) and TOTP codes.

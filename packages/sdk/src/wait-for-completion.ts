@@ -6,6 +6,7 @@
 import type { Duration } from './durations.ts';
 import { toMilliseconds } from './durations.ts';
 import { ApiError, TimeoutError } from './errors.ts';
+import type { RunStreamEvent } from './generated/api-types.ts';
 import { backoffDelay } from './http-client.ts';
 import { readSse } from './sse-reader.ts';
 import { fromWire } from './wire-casing.ts';
@@ -19,21 +20,14 @@ export function isFinalRunStatus(status: string): boolean {
 }
 
 /**
- * One live event of a run, its keys in camelCase: `snapshot` (the run when the stream opened),
- * `status`, `step`, `screenshot`, `done`. When polling, a `status` event is made up for every change
- * of status seen.
+ * One live event of a run, its keys in camelCase (`RunStreamEvent`: `runId`, `seq`, `type`, `at`,
+ * and per type `status`, `run`, `step`, `error`, `url`, ...): `snapshot` (the run when the stream
+ * opened), `status`, `step`, `screenshot`, `done`. While polling, a `status` event (`seq` 0, no `id`)
+ * is made up for every change of status seen.
  */
-export type RunEvent = {
-  /** The event type. */
-  type: string;
-  /** The stream's event id (`Last-Event-ID`); undefined for events made up while polling. */
+export type RunEvent = RunStreamEvent & {
+  /** The stream's event id, to resume after (`lastEventId`); undefined for events made up while polling. */
   id: string | undefined;
-  /** The run. */
-  runId: string;
-  /** The run's status, on `snapshot`, `status` and `done` events. */
-  status?: string | null;
-  /** Everything else the server sent (`run`, `step`, `attempt`, `error`, `url`, ...). */
-  [key: string]: unknown;
 };
 
 /** Options of `waitForCompletion`. */
@@ -59,6 +53,19 @@ export type WaitDependencies<Run extends { status: string }> = {
   /** Opens the event stream after `lastEventId`; undefined when the server has no such route. */
   openEvents: ((lastEventId: string | undefined, signal: AbortSignal) => Promise<Response>) | undefined;
 };
+
+/** The events of a run's stream body (`GET /v1/runs/{id}/events`), camelCased; frames that are not JSON are skipped. */
+export async function* readRunEvents(body: ReadableStream<Uint8Array>, runId: string): AsyncGenerator<RunEvent> {
+  for await (const frame of readSse(body)) {
+    let data: Record<string, unknown>;
+    try {
+      data = fromWire(JSON.parse(frame.data)) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    yield { seq: 0, at: '', ...data, runId, type: frame.event, id: frame.id };
+  }
+}
 
 const DEFAULT_TIMEOUT_MS = 30 * 60_000;
 const DEFAULT_POLL_MS = 2_000;
@@ -123,20 +130,13 @@ export async function waitForRun<Run extends { status: string }>(deps: WaitDepen
       }
       if (response.body === null) return undefined;
       try {
-        for await (const frame of readSse(response.body)) {
-          if (frame.id !== undefined) lastEventId = frame.id;
-          let data: Record<string, unknown>;
-          try {
-            data = fromWire(JSON.parse(frame.data)) as Record<string, unknown>;
-          } catch {
-            continue;
-          }
-          const event: RunEvent = { ...data, type: frame.event, id: frame.id, runId: deps.runId };
-          if ((frame.event === 'status' || frame.event === 'snapshot') && typeof event.status === 'string') lastStatus = event.status;
-          options.onEvent?.(event);
+        for await (const event of readRunEvents(response.body, deps.runId)) {
+          if (event.id !== undefined) lastEventId = event.id;
           // `step` events carry a step's status, not the run's.
-          const runStatus = frame.event === 'status' || frame.event === 'snapshot' ? event.status : undefined;
-          const final = frame.event === 'done' || (typeof runStatus === 'string' && isFinalRunStatus(runStatus));
+          const runStatus = event.type === 'status' || event.type === 'snapshot' ? event.status : undefined;
+          if (typeof runStatus === 'string') lastStatus = runStatus;
+          options.onEvent?.(event);
+          const final = event.type === 'done' || (typeof runStatus === 'string' && isFinalRunStatus(runStatus));
           if (final) {
             const run = await getRun();
             if (isFinalRunStatus(run.status)) return run;
@@ -161,7 +161,7 @@ export async function waitForRun<Run extends { status: string }>(deps: WaitDepen
       const run = await getRun();
       if (run.status !== lastStatus) {
         lastStatus = run.status;
-        options.onEvent?.({ type: 'status', id: undefined, runId: deps.runId, status: run.status, run });
+        options.onEvent?.({ type: 'status', id: undefined, seq: 0, at: new Date().toISOString(), runId: deps.runId, status: run.status, run });
       }
       if (isFinalRunStatus(run.status)) return run;
       await sleep(pollMs, signal);
