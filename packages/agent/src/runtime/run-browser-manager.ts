@@ -3,8 +3,8 @@
 // with the latest checkpoint it saw in its replayed history; the manager reuses the live context when
 // it is at that checkpoint, and otherwise (first step, a replay in a new process after a crash, a
 // context another task moved on) opens a fresh one restored from the checkpoint. Contexts unused for
-// `idleMs` are closed (a run waiting an hour for a 2FA code holds no browser); the run restores from
-// its checkpoint when it continues.
+// `idleMs` are closed (a run waiting an hour for a 2FA code holds no browser for long); the run
+// restores from its checkpoint when it continues.
 import { PetrelError, silentLogger } from '@petrel/protocol';
 import type { Logger } from '@petrel/protocol';
 import { checkpoint, restore } from '@petrel/browser';
@@ -18,7 +18,7 @@ export type RunBrowserManagerOptions = {
   blobStore?: BlobStore;
   /** Largest checkpoint kept inline in a step output, in bytes of JSON; default 64 KiB. */
   maxInlineCheckpointBytes?: number;
-  /** Close a context unused this long, in ms; default 300 000 (5 minutes). */
+  /** Close a context unused this long, in ms; keep it above the agent's step timeout; default 900 000 (15 minutes). */
   idleMs?: number;
   /** Called before a context is closed at the end of its run (profile or persisted-session saving); errors are logged. Default none. */
   beforeRelease?: (runId: string, context: RunContext) => Promise<void>;
@@ -71,7 +71,7 @@ export function createRunBrowserManager(options: RunBrowserManagerOptions): RunB
   const pool = options.pool;
   const blobStore = options.blobStore ?? pool.blobStore;
   const maxInline = options.maxInlineCheckpointBytes ?? 64 * 1024;
-  const idleMs = options.idleMs ?? 300_000;
+  const idleMs = options.idleMs ?? 900_000;
   const logger = (options.logger ?? silentLogger).child({ component: 'run-browsers' });
   const entries = new Map<string, Entry>();
   // One operation per run at a time: two steps of a run never open two contexts.
