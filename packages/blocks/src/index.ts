@@ -72,3 +72,19 @@ export { createSmtpMailer, createMemoryMailer, checkMailMessage } from './integr
 export type { Mailer, MailMessage, MailAttachment, MailSendResult, SmtpMailerOptions } from './integrations/mailer.ts';
 export { parseFile, detectFileType, PARSED_FILE_TYPES } from './integrations/file-parsing.ts';
 export type { ParsedFile, ParsedFileType, ParseFileOptions } from './integrations/file-parsing.ts';
+export { fetchBytes, checkHttpUrl, suggestedFileName } from './integrations/outbound-http.ts';
+export type { OutboundFetchLike, OutboundInit, OutboundResponse, FetchBytesOptions, FetchedBytes } from './integrations/outbound-http.ts';
+
+// Non-browser block executors (code, text_prompt, http_request, send_email, file_url_parser,
+// pdf_parser, upload_to_s3, download_to_s3, file_upload).
+export { executeNonBrowserBlock, isNonBrowserBlock, NON_BROWSER_BLOCK_TYPES } from './executors/non-browser-executors.ts';
+export type { NonBrowserBlockType } from './executors/non-browser-executors.ts';
+export { DOWNLOAD_DIRECTORY, createMemoryRunFiles } from './executors/executor-context.ts';
+export type { ExecutorContext, ExecutorResult, RunFiles, RunFile, SavedRunFile } from './executors/executor-context.ts';
+export { executeCodeBlock } from './executors/code-executor.ts';
+export { CODE_PAGE_FUNCTIONS } from './executors/code-page.ts';
+export { executeHttpRequestBlock, applySecretResponsePaths, SECRET_RESPONSE_BODY_REDACTED } from './executors/http-request-executor.ts';
+export { executeSendEmailBlock } from './executors/send-email-executor.ts';
+export { executeTextPromptBlock, DEFAULT_TEXT_PROMPT_SCHEMA } from './executors/text-prompt-executor.ts';
+export { executeFileUrlParserBlock, executePdfParserBlock } from './executors/file-parser-executor.ts';
+export { executeFileUploadBlock, executeUploadToS3Block, executeDownloadToS3Block } from './executors/s3-executors.ts';
