@@ -119,26 +119,25 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const inFlight = createInFlightTracker();
     const shutdown = new AbortController();
     let baseUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
-    const deps: AppDeps = {
-      ...createServerDeps({
-        database,
-        vault,
-        logger,
-        outboundFetch,
-        maxBodyBytes: config.maxBodyBytes,
-        maxUploadBytes: config.maxUploadBytes,
-        blobStore,
-        urlSigningKey: deriveUrlSigningKey(masterKey.key),
-        signedUrlTtlSeconds: config.signedUrlTtlSeconds,
-        baseUrl: () => baseUrl,
-        sessionOwner: owner,
-        sessionsReadOnly: true,
-        ...(sessionManager === undefined ? {} : { sessionManager }),
-        ...(browserPool === undefined ? {} : { browserPool }),
-      }),
-      isDraining: () => draining,
-      shutdownSignal: shutdown.signal,
-    };
+    // One object: services built inside keep a reference to it (the run service reads `deps.engine` later).
+    const deps: AppDeps = createServerDeps({
+      database,
+      vault,
+      logger,
+      outboundFetch,
+      maxBodyBytes: config.maxBodyBytes,
+      maxUploadBytes: config.maxUploadBytes,
+      blobStore,
+      urlSigningKey: deriveUrlSigningKey(masterKey.key),
+      signedUrlTtlSeconds: config.signedUrlTtlSeconds,
+      baseUrl: () => baseUrl,
+      sessionOwner: owner,
+      sessionsReadOnly: true,
+      ...(sessionManager === undefined ? {} : { sessionManager }),
+      ...(browserPool === undefined ? {} : { browserPool }),
+    });
+    deps.isDraining = () => draining;
+    deps.shutdownSignal = shutdown.signal;
     const sessions = deps.browserSessions;
     if (sessions !== undefined) disposables.push({ [Symbol.asyncDispose]: () => sessions.shutdown() });
     if (browserPool !== undefined) {
