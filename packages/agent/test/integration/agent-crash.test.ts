@@ -27,6 +27,17 @@ const workerScript = fileURLToPath(new URL('../support/task-worker.ts', import.m
 
 type Worker = { child: ChildProcess; marker: string; exited: Promise<number | null> };
 
+/** Kills what is left of a killed worker's Chromium (it usually exits on its own once its parent is gone). */
+function killMarked(marker: string): void {
+  for (const pid of findMarkedProcesses(marker)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
 describe('a task whose worker is SIGKILLed mid-step', skipWithoutChromium, () => {
   let root: string;
   let portal: Portal;
@@ -58,13 +69,7 @@ describe('a task whose worker is SIGKILLed mid-step', skipWithoutChromium, () =>
   after(async () => {
     for (const worker of workers) {
       worker.child.kill('SIGKILL');
-      for (const pid of findMarkedProcesses(worker.marker)) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // gone
-        }
-      }
+      killMarked(worker.marker);
     }
     await engine?.close();
     await store?.close();
@@ -123,7 +128,7 @@ describe('a task whose worker is SIGKILLed mid-step', skipWithoutChromium, () =>
     assert.ok(stepsBefore >= 3, `steps before the crash: ${stepsBefore}`);
     first.child.kill('SIGKILL');
     assert.equal(await first.exited, null, 'killed, not exited');
-    for (const pid of findMarkedProcesses(first.marker)) process.kill(pid, 'SIGKILL');
+    killMarked(first.marker);
     const loginsBeforeResume = portal.submissions.logins.length;
 
     slow.enabled = false;
