@@ -47,7 +47,7 @@ test('POST: JSON body by default, a form when the Content-Type says so, multipar
   const json = await executeHttpRequestBlock(block({ method: 'post', url: `${server.url}/json`, body: { user: 'dana', password: secret, items: [1, 2] } }), ctx);
   assert.equal(json.status, 'completed');
   assert.equal(server.requests[0]?.headers['content-type'], 'application/json');
-  assert.deepEqual(JSON.parse(server.requests[0]!.body.toString()), { user: 'dana', password: 's3cret-pass', items: [1, 2] });
+  assert.deepEqual(JSON.parse(String(server.requests[0]?.body)), { user: 'dana', password: 's3cret-pass', items: [1, 2] });
   assert.deepEqual((json.output as { request_body: unknown }).request_body, { user: 'dana', password: secret, items: [1, 2] });
 
   await executeHttpRequestBlock(
@@ -62,7 +62,7 @@ test('POST: JSON body by default, a form when the Content-Type says so, multipar
   );
   assert.equal(multipart.status, 'completed');
   const upload = server.requests[2]!;
-  const form = await new Response(upload.body, { headers: { 'content-type': String(upload.headers['content-type']) } }).formData();
+  const form = await new Response(new Uint8Array(upload.body), { headers: { 'content-type': String(upload.headers['content-type']) } }).formData();
   assert.equal(form.get('note'), 'monthly');
   const file = form.get('invoice') as File;
   assert.equal(file.name, 'invoice_ORD-1.pdf');
@@ -159,10 +159,11 @@ test('secret_response_paths: the values become secrets of the run and placeholde
   assert.doesNotMatch(JSON.stringify(missing.output), /eyJ-real-token-123/);
 });
 
+const refusing: OutboundFetchLike = async () => {
+  throw new PetrelError('OUTBOUND_BLOCKED', 'outbound.fetch: address 10.0.0.1 is a private or local address, which the outbound policy refuses', { nonRetryable: true });
+};
+
 test('the outbound fetch is the only way out: its refusals fail the block', async () => {
-  const refusing: OutboundFetchLike = async () => {
-    throw new PetrelError('OUTBOUND_BLOCKED', 'outbound.fetch: address 10.0.0.1 is a private or local address, which the outbound policy refuses', { nonRetryable: true });
-  };
   const result = await executeHttpRequestBlock(block({ url: 'http://10.0.0.1/internal' }), testContext({ fetch: refusing }));
   assert.equal(result.status, 'failed');
   assert.deepEqual((result.output as { error_type: string }).error_type, 'blocked');
