@@ -66,8 +66,11 @@ export { AGENT_TOOL_NAMES, parseToolCalls, toolsFor } from './loop/agent-tools.t
 export type { AgentDecision, AgentToolName, RejectedToolCall, ToolContext } from './loop/agent-tools.ts';
 export { ACTION_SYSTEM_PROMPT, HISTORY_STEPS, buildStepPrompt, formatPromptDate } from './loop/agent-prompts.ts';
 export type { HistoryLine, StepPromptInput } from './loop/agent-prompts.ts';
-export { chunkPageText, markUrlFields } from './loop/page-extraction.ts';
-export type { CallUsage } from './loop/page-extraction.ts';
+export { chunkPageText, markUrlFields, extractFromPage } from './loop/page-extraction.ts';
+export type { CallUsage, PageExtractionInput, PageExtractionResult } from './loop/page-extraction.ts';
+// For block interpreters that drive the run's browser between agent tasks (goto_url, print_page, a
+// page extraction, a model question about the page) with the same secrets and artifact sink.
+export { openRunBrowser, recordExchanges } from './loop/agent-step.ts';
 
 export { TASK_WORKFLOW_NAME, TASK_WORKFLOW_VERSION, createTaskWorkflow, taskInput, taskWorkflowResolver } from './task/task-workflow.ts';
 export type { TaskKind, TaskWorkflowParams } from './task/task-workflow.ts';
