@@ -77,7 +77,7 @@ export type { OutboundFetchLike, OutboundInit, OutboundResponse, FetchBytesOptio
 
 // Non-browser block executors (code, text_prompt, http_request, send_email, file_url_parser,
 // pdf_parser, upload_to_s3, download_to_s3, file_upload).
-export { executeNonBrowserBlock, isNonBrowserBlock, NON_BROWSER_BLOCK_TYPES } from './executors/non-browser-executors.ts';
+export { executeNonBrowserBlock, isNonBrowserBlock, registerNonBrowserExecutors, NON_BROWSER_BLOCK_TYPES } from './executors/non-browser-executors.ts';
 export type { NonBrowserBlockType } from './executors/non-browser-executors.ts';
 export { DOWNLOAD_DIRECTORY, createMemoryRunFiles } from './executors/executor-context.ts';
 export type { ExecutorContext, ExecutorResult, RunFiles, RunFile, SavedRunFile } from './executors/executor-context.ts';

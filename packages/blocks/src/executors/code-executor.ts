@@ -5,13 +5,15 @@
 // `ErrorCode`; `sleep`. Output: the top-level variables (or the value of a top-level `return`), with
 // secrets turned back into placeholders. `throw new ErrorCode('CODE', 'why')` fails the block with
 // that error code.
+import type { RunContext } from '@petrel/browser';
 import type { CodeBlock, RunError } from '@petrel/protocol';
 import { PetrelError } from '@petrel/protocol';
 import { analyzeCode, runSandboxedCode } from '../integrations/code-sandbox.ts';
 import type { SandboxFailure, SandboxHostFunction } from '../integrations/code-sandbox.ts';
 import { createCodePageFunctions } from './code-page.ts';
 import { completed, loggerOf, revealJson, throwIfCanceled } from './executor-context.ts';
-import type { ExecutorContext, ExecutorResult } from './executor-context.ts';
+import type { ExecutorContext } from './executor-context.ts';
+import type { BlockResult } from '../interpreter/block-executor.ts';
 import { getParameter } from './file-references.ts';
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
@@ -50,7 +52,7 @@ function describeFailure(failure: SandboxFailure): string {
 }
 
 /** Runs a `code` block. */
-export async function executeCodeBlock(block: CodeBlock, ctx: ExecutorContext): Promise<ExecutorResult> {
+export async function executeCodeBlock(block: CodeBlock, ctx: ExecutorContext): Promise<BlockResult> {
   throwIfCanceled(ctx, OPERATION);
   if (typeof block.code !== 'string' || block.code.trim() === '') {
     throw new PetrelError('VALIDATION_FAILED', 'code: code is required', { details: { field: 'code' } });
@@ -78,8 +80,15 @@ export async function executeCodeBlock(block: CodeBlock, ctx: ExecutorContext): 
     }
     globals[key] = revealJson(ctx.redactor, value);
   }
+  // The browser opens on the first page call; downloads it makes during the block are reported.
+  let opened: { context: RunContext; downloadsBefore: number } | undefined;
   if (ctx.browser) {
-    const browser = ctx.browser;
+    const open = ctx.browser;
+    const browser = async () => {
+      const context = await open();
+      opened ??= { context, downloadsBefore: context.downloads.length };
+      return context;
+    };
     Object.assign(hostFunctions, createCodePageFunctions({ browser, isSecret: (value) => ctx.redactor.redact(value) !== value }));
   }
 
@@ -98,7 +107,11 @@ export async function executeCodeBlock(block: CodeBlock, ctx: ExecutorContext): 
   }
   logger.debug({ durationMs: result.durationMs, ok: result.ok, logLines: result.logs.length }, 'code block finished');
 
-  if (result.ok) return completed(ctx.redactor.redactJson(result.output));
+  const downloads = opened ? opened.context.downloads.slice(opened.downloadsBefore) : [];
+  const downloadedFiles = downloads.map((d) => ({ filename: d.fileName, size: d.size, sha256: d.sha256, artifactId: d.artifactId ?? null, sourceUrl: ctx.redactor.redact(d.url) }));
+  const extras = downloadedFiles.length > 0 ? { downloadedFiles } : {};
+
+  if (result.ok) return { ...completed(ctx.redactor.redactJson(result.output)), ...extras };
 
   const failure = result.failure;
   if (failure.kind === 'canceled') throw new PetrelError('CANCELED', 'code: the run was canceled');
@@ -112,7 +125,7 @@ export async function executeCodeBlock(block: CodeBlock, ctx: ExecutorContext): 
       confidence_float: 1,
       error_type: 'USER_DEFINED_ERROR',
     };
-    return { status: 'failed', output, failureReason: reason, errorCodes: [error] };
+    return { status: 'failed', output, failureReason: reason, errorCodes: [error], ...extras };
   }
-  return { status: failure.kind === 'timeout' ? 'timed_out' : 'failed', output, failureReason: reason };
+  return { status: failure.kind === 'timeout' ? 'timed_out' : 'failed', output, failureReason: reason, ...extras };
 }

@@ -23,6 +23,7 @@ export const CODE_PAGE_FUNCTIONS = [
   'check',
   'uncheck',
   'waitFor',
+  'download',
   'screenshot',
 ] as const;
 
@@ -114,6 +115,19 @@ export function createCodePageFunctions(options: CodePageOptions): Record<string
       const allowed = ['attached', 'detached', 'visible', 'hidden'] as const;
       const wanted = allowed.find((s) => s === state) ?? 'visible';
       await page.locator(text(selector, 'selector')).first().waitFor({ state: wanted, timeout: timeoutOf(opts) });
+    }),
+    download: wrap(async (page, context, [selector, opts]) => {
+      const timeout = timeoutOf(opts);
+      const before = context.downloads.length;
+      const [download] = await Promise.all([page.waitForEvent('download', { timeout }), page.locator(text(selector, 'selector')).first().click({ timeout })]);
+      // The run context saves every download itself (folder and artifact); wait for its record.
+      const deadline = Date.now() + timeout;
+      for (;;) {
+        const record = context.downloads.slice(before).find((d) => d.url === download.url());
+        if (record) return { file_name: record.fileName, file_path: `SKYVERN_DOWNLOAD_DIRECTORY/${record.fileName}`, size: record.size, sha256: record.sha256 };
+        if (Date.now() > deadline) throw new Error(`the download from ${selector as string} was not saved within ${timeout} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
     }),
     screenshot: wrap(async (_page, context, [opts]) => {
       const png = await context.screenshot({ fullPage: optionsOf(opts).fullPage === true });

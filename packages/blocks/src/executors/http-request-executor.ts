@@ -11,6 +11,7 @@ import { checkHttpUrl, fetchBytes, suggestedFileName } from '../integrations/out
 import type { FetchedBytes } from '../integrations/outbound-http.ts';
 import { DOWNLOAD_DIRECTORY, completed, failed, fieldError, loggerOf, revealJson, throwIfCanceled } from './executor-context.ts';
 import type { ExecutorContext, ExecutorResult } from './executor-context.ts';
+import type { BlockResult } from '../interpreter/block-executor.ts';
 import { loadFile } from './file-references.ts';
 
 const OPERATION = 'http_request';
@@ -153,7 +154,7 @@ function errorResult(error: unknown, ctx: ExecutorContext, timeoutSeconds: numbe
 }
 
 /** Runs an `http_request` block. */
-export async function executeHttpRequestBlock(block: HttpRequestBlock, ctx: ExecutorContext): Promise<ExecutorResult> {
+export async function executeHttpRequestBlock(block: HttpRequestBlock, ctx: ExecutorContext): Promise<BlockResult> {
   throwIfCanceled(ctx, OPERATION);
   const method = (block.method || 'GET').trim().toUpperCase();
   if (!METHODS.has(method)) throw fieldError(OPERATION, 'method', `must be one of ${[...METHODS].join(', ')}`);
@@ -206,7 +207,7 @@ export async function executeHttpRequestBlock(block: HttpRequestBlock, ctx: Exec
     const wanted = block.download_filename ? ctx.redactor.revealIn(block.download_filename) : (suggestedFileName(response.headers, url) ?? 'response');
     const contentType = response.headers['content-type'] ?? 'application/octet-stream';
     const saved = await ctx.files.saveDownload(wanted, response.body, { contentType, signal: ctx.signal });
-    return completed(
+    const result = completed(
       ctx.redactor.redactJson({
         file_path: `${DOWNLOAD_DIRECTORY}/${saved.name}`,
         file_name: saved.name,
@@ -216,6 +217,10 @@ export async function executeHttpRequestBlock(block: HttpRequestBlock, ctx: Exec
         ...(saved.artifactId ? { artifact_id: saved.artifactId } : {}),
       }),
     );
+    return {
+      ...result,
+      downloadedFiles: [{ filename: saved.name, size: saved.size, sha256: saved.sha256, artifactId: saved.artifactId ?? null, sourceUrl: ctx.redactor.redact(url) }],
+    };
   }
 
   let parsed = method === 'HEAD' ? '' : parseResponseBody(response.body);

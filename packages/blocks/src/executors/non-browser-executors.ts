@@ -1,11 +1,13 @@
 // One entry point for the blocks that need no agent loop: the interpreter hands over the block (its
-// templated fields already rendered, secrets as placeholders) and an `ExecutorContext`, and gets an
-// `ExecutorResult` back. Validation problems and missing integrations throw `PetrelError`s naming
-// the field; failures the block itself reports (an HTTP 500, an ErrorCode) come back as results.
+// templated fields already rendered, secrets as placeholders) and its `BlockContext` (an
+// `ExecutorContext`), and gets a result back. Validation problems and missing integrations throw
+// `PetrelError`s naming the field; failures the block itself reports (an HTTP 500, an ErrorCode)
+// come back as results. `registerNonBrowserExecutors` puts them all into the interpreter's registry.
 import type { Block, BlockType } from '@petrel/protocol';
 import { PetrelError } from '@petrel/protocol';
 import { executeCodeBlock } from './code-executor.ts';
-import type { ExecutorContext, ExecutorResult } from './executor-context.ts';
+import type { BlockExecutorRegistry, BlockResult } from '../interpreter/block-executor.ts';
+import type { ExecutorContext } from './executor-context.ts';
 import { executeFileUrlParserBlock, executePdfParserBlock } from './file-parser-executor.ts';
 import { executeHttpRequestBlock } from './http-request-executor.ts';
 import { executeDownloadToS3Block, executeFileUploadBlock, executeUploadToS3Block } from './s3-executors.ts';
@@ -34,7 +36,7 @@ export function isNonBrowserBlock(block: Block): block is Extract<Block, { block
 }
 
 /** Runs one non-browser block. Throws `UNSUPPORTED_BLOCK` for any other block type. */
-export async function executeNonBrowserBlock(block: Block, ctx: ExecutorContext): Promise<ExecutorResult> {
+export async function executeNonBrowserBlock(block: Block, ctx: ExecutorContext): Promise<BlockResult> {
   if (!isNonBrowserBlock(block)) {
     throw new PetrelError('UNSUPPORTED_BLOCK', `blocks.execute: ${block.block_type} is not a non-browser block`, { details: { block_type: block.block_type } });
   }
@@ -62,4 +64,18 @@ export async function executeNonBrowserBlock(block: Block, ctx: ExecutorContext)
       throw new PetrelError('UNSUPPORTED_BLOCK', `blocks.execute: ${(unknownBlock as Block).block_type} is not a non-browser block`);
     }
   }
+}
+
+/** Registers every non-browser executor as a step executor (one durable step per block). */
+export function registerNonBrowserExecutors(registry: BlockExecutorRegistry): BlockExecutorRegistry {
+  return registry
+    .register('code', executeCodeBlock)
+    .register('text_prompt', executeTextPromptBlock)
+    .register('http_request', executeHttpRequestBlock)
+    .register('send_email', executeSendEmailBlock)
+    .register('file_url_parser', executeFileUrlParserBlock)
+    .register('pdf_parser', executePdfParserBlock)
+    .register('upload_to_s3', executeUploadToS3Block)
+    .register('download_to_s3', executeDownloadToS3Block)
+    .register('file_upload', executeFileUploadBlock);
 }

@@ -14,7 +14,8 @@ import { detectFileType } from '../integrations/file-parsing.ts';
 import { checkMailMessage, createSmtpMailer } from '../integrations/mailer.ts';
 import type { MailAttachment, Mailer } from '../integrations/mailer.ts';
 import { completed, failed, fieldError, loggerOf, throwIfCanceled } from './executor-context.ts';
-import type { ExecutorContext, ExecutorResult } from './executor-context.ts';
+import type { ExecutorContext } from './executor-context.ts';
+import type { BlockResult } from '../interpreter/block-executor.ts';
 import { getParameter, isDownloadDirectory, loadDownloads, loadFile } from './file-references.ts';
 import type { LoadedFile } from './file-references.ts';
 
@@ -144,7 +145,7 @@ async function collectAttachments(block: SendEmailBlock, ctx: ExecutorContext): 
 }
 
 /** Runs a `send_email` block. */
-export async function executeSendEmailBlock(block: SendEmailBlock, ctx: ExecutorContext): Promise<ExecutorResult> {
+export async function executeSendEmailBlock(block: SendEmailBlock, ctx: ExecutorContext): Promise<BlockResult> {
   throwIfCanceled(ctx, OPERATION);
   const sender = ctx.redactor.revealIn(block.sender ?? '').trim();
   if (!ADDRESS.test(sender.replace(/^.*<([^<>]+)>\s*$/, '$1'))) throw fieldError(OPERATION, 'sender', 'must be an email address');
@@ -179,7 +180,8 @@ export async function executeSendEmailBlock(block: SendEmailBlock, ctx: Executor
   try {
     const sent = await mailer.send(message, { signal: ctx.signal });
     logger.info({ recipients: recipients.length, attachments: attachments.length, via: mailer.description }, 'send_email sent');
-    return completed({ success: true, message_id: sent.messageId, recipients, attachments: attachments.map((a) => a.filename) });
+    const names = attachments.map((a) => a.filename);
+    return { ...completed({ success: true, message_id: sent.messageId, recipients, attachments: names }), timeline: { recipients, attachments: names } };
   } catch (error) {
     if (isPetrelError(error) && error.code === 'CANCELED') throw error;
     const reason = ctx.redactor.redact(error instanceof Error ? error.message : String(error));

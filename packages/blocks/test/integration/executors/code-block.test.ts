@@ -126,6 +126,8 @@ describe('the page API on the fixture portal', { skip }, () => {
             const firstId = await page.attribute('[data-testid=order-row]', 'data-order-id');
             const shot = await page.screenshot();
             const hasSeed = Object.keys(login).includes('totp');
+            await page.goto(portal_url + '/orders/' + firstId);
+            const invoice = await page.download('[data-testid=download-invoice]');
           `,
         }),
         ctx,
@@ -142,6 +144,13 @@ describe('the page API on the fixture portal', { skip }, () => {
       assert.equal(output.firstId, output.orders[0]?.id);
       assert.ok(output.shot.size > 1000);
       assert.equal(output.hasSeed, false, 'the TOTP seed is not given to the code');
+      const invoiceName = `invoice_${output.firstId}.pdf`;
+      assert.deepEqual((result.output as { invoice: { file_path: string } }).invoice.file_path, `SKYVERN_DOWNLOAD_DIRECTORY/${invoiceName}`);
+      assert.deepEqual(
+        result.downloadedFiles?.map((f) => f.filename),
+        [invoiceName],
+        'the download is reported to the interpreter',
+      );
       assert.deepEqual(
         portal.submissions.logins.map((l) => [l.step, l.outcome]),
         [
