@@ -115,3 +115,12 @@ export function createBlockExecutorRegistry(): BlockExecutorRegistry {
   };
   return registry;
 }
+
+// REQUEST(executors): the non-browser executors are registered with `registerNonBrowserExecutors(registry)` (executors/non-browser-executors.ts); they return `BlockResult` (http_request and code fill `downloadedFiles`, send_email fills `timeline`).
+// REQUEST(executors): a thrown `CANCELED` from an executor means the run is being canceled (ctx.signal fired), not a failed block.
+// REQUEST(executors): after a step executor that called `ctx.browser()` (the code block's `page`), take a browser checkpoint as after a browser block: the code may have logged in or navigated.
+// REQUEST(executors): `ctx.files.listDownloads()` must see every download of the run, also after a replay on another worker (read them from the BlobStore `download` artifacts, not only the local folder), and `saveDownload` must store a `download` artifact so the run's `downloaded_files` lists it.
+// REQUEST(executors): `ctx.fetch` = the server's `createOutboundFetch(...)` (it is assignable to `OutboundFetchLike`); `ctx.mailer` = the server's SMTP mailer (`createSmtpMailer`), also for human_interaction; `ctx.s3` = the server's S3 settings for upload_to_s3/download_to_s3.
+// REQUEST(executors): `ctx.model` should already be the model for this block (the block's `model.model_name` / text_prompt `llm_key` override applied); the executors use `ctx.model` as given.
+// REQUEST(executors): `ctx.recordArtifact` should work for blocks without a browser too (llm_request/llm_response of text_prompt and the file parsers, the code block's console_log).
+// REQUEST(executors): step retries re-run side effects (send_email sends again, http_request POSTs again); executors report remote failures as failed results rather than throws, so a retry only follows a thrown error (e.g. UNAVAILABLE from SMTP/S3).
