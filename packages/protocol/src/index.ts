@@ -331,3 +331,27 @@ export {
   RunStreamEventSchema,
 } from './skyvern/run-index-schemas.ts';
 export type { RunListItem, ListRunsQuery, BulkCancelRunsResponse, RunWebhookReplayResponse, RunStreamEvent } from './skyvern/run-index-schemas.ts';
+export {
+  BLOCK_RUN_STATUSES,
+  WorkflowResponseSchema,
+  ListWorkflowsQuerySchema,
+  GetWorkflowQuerySchema,
+  WorkflowPermanentIdParamSchema,
+  WorkflowRunRequestSchema,
+  WorkflowRunResponseSchema,
+  WorkflowRunBlockSchema,
+  WorkflowRunTimelineSchema,
+  HumanInteractionResponseSchema,
+  ListWorkflowRunsQuerySchema,
+} from './skyvern/workflow-run-schemas.ts';
+export type {
+  WorkflowResponse,
+  ListWorkflowsQuery,
+  WorkflowRunRequest,
+  WorkflowRunRequestInput,
+  WorkflowRunResponse,
+  WorkflowRunBlock,
+  WorkflowRunTimeline,
+  HumanInteractionResponse,
+  ListWorkflowRunsQuery,
+} from './skyvern/workflow-run-schemas.ts';
