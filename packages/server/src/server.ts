@@ -45,8 +45,9 @@ export type StartServerOptions = {
   /** Logger. Default pino JSON on stdout at `config.logLevel`. */
   logger?: Logger;
   /**
-   * Builds components the server owns and disposes after HTTP has drained (engine workers, the
-   * scheduler, the browser pool). Called once the database and deps are ready. Default none.
+   * Builds components the server owns and disposes first after HTTP has drained. Called once the
+   * deps are ready (the task and workflow services register their run kinds on `deps.runs` here).
+   * Default none.
    */
   components?: (deps: AppDeps, database: ServerDatabase) => Promise<AsyncDisposable[]> | AsyncDisposable[];
   /**
@@ -151,9 +152,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       });
     }
     const bootstrap = await ensureBootstrap(deps.store, vault);
+    let delivery: ReturnType<typeof createDeliveryWiring> | undefined;
     if (options.engine !== false) {
       const wiring = options.engine ?? {};
-      const delivery = createDeliveryWiring(deps);
+      delivery = createDeliveryWiring(deps);
       // After bootstrap: the default organization exists when the code registers.
       const host = await startEngineHost({
         config,
@@ -165,11 +167,14 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       // Disposed after HTTP has drained: in-flight invocations get the shutdown timeout to finish.
       disposables.push({ [Symbol.asyncDispose]: () => host.close({ graceMs: config.shutdownTimeoutMs }) });
       deps.engine = host;
-      const consumer = startRunInfrastructure(deps, host, delivery);
-      if (consumer !== undefined) disposables.push(consumer);
     }
     disposables.push(startRetentionSweeper({ store: deps.store, blobStore, artifactRetentionDays: config.artifactRetentionDays, logger }));
     if (options.components !== undefined) disposables.push(...(await options.components(deps, database)));
+    // After the components: the run kinds they register must be there when the backlog is handled.
+    if (deps.engine !== undefined && delivery !== undefined) {
+      const consumer = startRunInfrastructure(deps, deps.engine, delivery);
+      if (consumer !== undefined) disposables.push(consumer);
+    }
     const app = createApp(deps);
 
     const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port });

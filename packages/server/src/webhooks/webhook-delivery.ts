@@ -88,17 +88,36 @@ export function createWebhookDeliveryWorkflow(deps: WebhookDeliveryDeps): Workfl
     async run(event, step) {
       const organizationId = event.namespace;
       const { runId } = event.payload;
-      const prepared = await step.do('build payload', { retries: { limit: 3, delay: 1000, backoff: 'exponential' }, sensitive: 'output' }, async () => {
-        const row = await deps.store.runs.find(organizationId, runId);
-        if (row === undefined) return null;
-        if (row.webhook_url === null || row.webhook_url === '') return null;
-        return { url: row.webhook_url, body: serializeWebhookBody(await deps.runs.webhookPayload(row)) };
-      });
+      const recordFailure = async (reason: string): Promise<WebhookDeliveryOutcome> => {
+        await step.do('record failure', async () => {
+          await deps.store.runs.setWebhookFailure(organizationId, runId, reason);
+          try {
+            deps.metrics?.webhookDeliveries.inc({ outcome: 'failed' });
+          } catch {
+            // Metrics are best effort.
+          }
+          return true;
+        });
+        deps.logger.warn({ run_id: runId, namespace: organizationId }, 'webhooks: delivery failed for good');
+        return { delivered: false, failure_reason: reason };
+      };
+      let prepared: { url: string; body: string } | null;
+      try {
+        prepared = await step.do('build payload', { retries: { limit: 3, delay: 1000, backoff: 'exponential' }, sensitive: 'output' }, async () => {
+          const row = await deps.store.runs.find(organizationId, runId);
+          if (row === undefined) return null;
+          if (row.webhook_url === null || row.webhook_url === '') return null;
+          return { url: row.webhook_url, body: serializeWebhookBody(await deps.runs.webhookPayload(row)) };
+        });
+      } catch (error) {
+        return recordFailure(`webhooks.deliver: could not build the payload: ${(error instanceof Error ? error.message : String(error)).slice(0, 1000)}`);
+      }
       if (prepared === null) return { delivered: false, skipped: true, reason: 'the run has no webhook_url (or is gone)' };
+      const target = prepared;
 
       const attemptStep = async (ctx: StepContext): Promise<{ status_code: number | null; attempts: number }> => {
         const { secret } = await getWebhookSecret(deps.store, deps.vault, organizationId, now());
-        const attempt = await sendWebhook(prepared.url, prepared.body, {
+        const attempt = await sendWebhook(target.url, target.body, {
           secret,
           fetch: deps.outboundFetch,
           signal: ctx.signal,
@@ -136,20 +155,9 @@ export function createWebhookDeliveryWorkflow(deps: WebhookDeliveryDeps): Workfl
           }
           return true;
         });
-        return { delivered: true, attempts: result.attempts, status_code: result.status_code, url: prepared.url };
+        return { delivered: true, attempts: result.attempts, status_code: result.status_code, url: target.url };
       } catch (error) {
-        const reason = (error instanceof Error ? error.message : String(error)).slice(0, 2000);
-        await step.do('record failure', async () => {
-          await deps.store.runs.setWebhookFailure(organizationId, runId, reason);
-          try {
-            deps.metrics?.webhookDeliveries.inc({ outcome: 'failed' });
-          } catch {
-            // Metrics are best effort.
-          }
-          return true;
-        });
-        deps.logger.warn({ run_id: runId, namespace: organizationId }, 'webhooks: delivery failed for good');
-        return { delivered: false, failure_reason: reason };
+        return recordFailure((error instanceof Error ? error.message : String(error)).slice(0, 2000));
       }
     },
   });

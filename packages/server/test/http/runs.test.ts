@@ -106,6 +106,13 @@ test('retry_webhook sends the signed payload once, now, and answers what happene
   assert.equal(body.headers['x-petrel-signature'], receiver.received[0]?.headers['x-petrel-signature']);
   assert.equal((await t.deps.runs.find(t.organizationId, run.run_id))?.webhook_failure_reason, '');
 
+  // A registered response builder shapes the payload (the run services merge Skyvern's legacy fields this way).
+  const removeBuilder = t.deps.runs.registerRunResponseBuilder('test_run', async (row) => ({ run_id: row.run_id, legacy_status: row.status, builder: true }));
+  const built = (await (await t.call(`/v1/runs/${run.run_id}/retry_webhook`, { method: 'POST', json: { webhook_url: `${receiver.url}/hook` } })).json()) as { payload: string };
+  assert.deepEqual(JSON.parse(built.payload), { run_id: run.run_id, legacy_status: 'completed', builder: true });
+  assert.equal(receiver.received.at(-1)?.body, built.payload);
+  removeBuilder();
+
   answer = 503;
   const failing = (await (await t.call(`/v1/runs/${run.run_id}/retry_webhook`, { method: 'POST', json: { webhook_url: `${receiver.url}/hook` } })).json()) as { status_code: number; error: string };
   assert.equal(failing.status_code, 503);
@@ -113,7 +120,7 @@ test('retry_webhook sends the signed payload once, now, and answers what happene
   assert.match(String((await t.deps.runs.find(t.organizationId, run.run_id))?.webhook_failure_reason), /503/);
 
   const log = (await (await t.call(`/v1/runs/${run.run_id}/webhook_deliveries`)).json()) as Array<{ attempt: number; status_code: number; source: string; url: string }>;
-  assert.deepEqual(log.map((d) => [d.attempt, d.status_code, d.source]), [[1, 200, 'retry_webhook'], [2, 503, 'retry_webhook']]);
+  assert.deepEqual(log.map((d) => [d.attempt, d.status_code, d.source]), [[1, 200, 'retry_webhook'], [2, 200, 'retry_webhook'], [3, 503, 'retry_webhook']]);
   assert.equal((await t.call(`/v1/runs/${run.run_id}/webhook_deliveries`, { key: t.otherApiKey })).status, 404);
   assert.equal((await t.call(`/v1/runs/${run.run_id}/retry_webhook`, { method: 'POST', key: t.otherApiKey, json: {} })).status, 404);
   assert.equal((await t.call(`/v1/runs/${run.run_id}/retry_webhook`, { method: 'POST', json: { webhook_url: 'ftp://example.com' } })).status, 422);
