@@ -1,6 +1,7 @@
 // A task survives its worker: a worker process runs the task workflow on a SQLite file and is SIGKILLed
-// while an agent step waits for the model; a new worker process finishes the same task from that step,
-// with the browser restored from the last checkpoint (still signed in, on the filtered orders page).
+// while an agent step waits for the model; a new worker process with the same worker id finishes the
+// same task from that step (the cut-short attempt recorded as interrupted), with the browser restored
+// from the last checkpoint (still signed in, on the filtered orders page).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -122,6 +123,9 @@ describe('a task whose worker is SIGKILLed mid-step', skipWithoutChromium, () =>
     );
     // Wait until the worker is inside the step that looks at the filtered orders (the model is "thinking").
     await waitFor('the slow model call', () => fake.requests.some((r) => !r.done && r.request?.lastUserText.includes('/orders?start=')), 60_000);
+    // Kill only once the engine has recorded the step's attempt as started (after 250 ms), so the crash leaves a trace.
+    const runKey = { workflow: TASK_WORKFLOW_NAME, id: started.run_id };
+    await waitFor('the step recorded as started', async () => (await engine.instances.get(runKey, { steps: true })).steps.some((s) => s.status === 'running' && s.attempts.some((a) => a.endedAt === null)), 30_000);
     const beforeCrash = await service.getTaskRun('default', started.run_id);
     assert.equal(beforeCrash.status, 'running');
     const stepsBefore = beforeCrash.step_count ?? 0;
@@ -153,7 +157,13 @@ describe('a task whose worker is SIGKILLed mid-step', skipWithoutChromium, () =>
     const interruptedStep = new RegExp(`^STEP: ${stepsBefore + 1} of 12$`, 'm');
     const calls = fake.requests.filter((r) => r.request?.tools.some((t) => t.name === 'complete') && interruptedStep.test(r.request.lastUserText));
     assert.deepEqual(calls.map((r) => r.aborted), [true, false]);
-    const details = await engine.instances.get({ workflow: TASK_WORKFLOW_NAME, id: started.run_id }, { steps: true });
+    const details = await engine.instances.get(runKey, { steps: true });
+    // The attempt the crash cut short is recorded as interrupted and counted; the retry completed the step.
+    const interrupted = details.steps.find((s) => s.name === `agent-step-${stepsBefore + 1}`);
+    assert.deepEqual(interrupted?.attempts.map((a) => [a.attempt, a.success, a.error?.code ?? null]), [
+      [1, false, 'ATTEMPT_INTERRUPTED'],
+      [2, true, null],
+    ]);
     const records = details.steps.filter((s) => /^agent-step-\d+$/.test(s.name)).map((s) => s.output as AgentStepRecord);
     assert.deepEqual(records.map((r) => r.step), records.map((_, i) => i + 1));
     assert.equal(run.step_count, records.length);

@@ -295,6 +295,25 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>, 
       assert.equal((await store.findInstance({ namespace: NS, workflowName: WF, instanceId: a!.instance.id }))?.leaseOwner, null);
     });
 
+    test('releaseOwner keeps a step whose attempt never ended; the owner claims it back with that attempt', async (t) => {
+      const store = await open(t);
+      await create(store, 'a');
+      const first = await claimOne(store, 1000, 'stable', 60_000);
+      const started = step('do:slow:1', { status: 'running', endedAt: null, output: null, attempts: [{ attempt: 1, startedAt: 1100, endedAt: null, success: null, error: null }] });
+      await store.recordSteps(first.lease, [{ row: started, events: [{ kind: 'step_started' }, { kind: 'attempt_started', payload: { attempt: 1 } }] }], 1350);
+      // The worker process dies; a new one with the same id starts and frees its instances at once.
+      assert.equal(await store.releaseOwner('stable', 2000), 1);
+      const again = await claimOne(store, 2000, 'stable', 60_000);
+      assert.equal(again.instance.id, 'a');
+      assert.ok(again.lease.epoch > first.lease.epoch);
+      const steps = await store.listSteps(again.instance.pk);
+      assert.deepEqual(
+        steps.map((s) => [s.key, s.status, s.attempts]),
+        [['do:slow:1', 'running', [{ attempt: 1, startedAt: 1100, endedAt: null, success: null, error: null }]]],
+      );
+      await assert.rejects(store.recordSteps(first.lease, [{ row: { ...started, status: 'complete', endedAt: 2100, output: '1' }, events: [] }], 2100), { code: 'LEASE_LOST' });
+    });
+
     test('due versions, code-missing marks and the next due time', async (t) => {
       const store = await open(t);
       await create(store, 'known', 100);
