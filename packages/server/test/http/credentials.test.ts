@@ -44,7 +44,13 @@ async function create(t: TestApp, body: unknown, key?: string) {
 }
 
 function assertNoCanary(text: string, where: string, minLength = 0) {
-  for (const [field, value] of Object.entries(CANARY)) if (value.length >= minLength) assert.ok(!text.includes(value), `${field} leaked into ${where}`);
+  for (const [field, value] of Object.entries(CANARY)) {
+    if (value.length < minLength) continue;
+    // A short canary (the 3-digit CVV) turns up by chance inside ids and timestamps (`…:37.937Z`);
+    // a leak shows it as a value of its own.
+    const leaked = value.length >= 6 ? text.includes(value) : new RegExp(`(?<![0-9A-Za-z._:-])${value}(?![0-9A-Za-z])`).test(text);
+    assert.ok(!leaked, `${field} leaked into ${where}`);
+  }
 }
 
 test('create answers 201 with the masked credential of each type', async () => {
