@@ -69,6 +69,14 @@ dl.facts dt{color:var(--muted)}dl.facts dd{margin:0}
 .editor{min-height:90px;max-width:420px;border:1px solid #c9c5bd;border-radius:7px;padding:8px 10px;background:#fff}
 .jobs{display:grid;gap:12px}.jobs .card{margin:0}
 .job-card h3{margin:0 0 4px;font-size:17px}
+.files{list-style:none;margin:0;padding:0;display:flex;gap:8px;flex-wrap:wrap}
+.hover-menu{position:relative;display:inline-block}
+.hover-menu [role=menu]{display:none;position:absolute;left:0;top:100%;min-width:220px;margin:0;padding:4px;list-style:none;background:#fff;border:1px solid #c9c5bd;border-radius:7px;box-shadow:0 8px 20px rgba(0,0,0,.1);z-index:10}
+.hover-menu:hover [role=menu],.hover-menu:focus-within [role=menu]{display:block}
+.hover-menu [role=menuitem]{display:block;width:100%;text-align:left;background:#fff;color:var(--ink);border:0;border-radius:5px}
+.hover-menu [role=menuitem]:hover{background:#f3ede7}
+.scroll-box{height:100px;overflow:auto;border:1px solid var(--line);border-radius:8px;max-width:520px;box-sizing:content-box}
+.scroll-box .clause{height:100px;margin:0;padding:8px 12px;overflow:hidden;font-size:13px}
 iframe{border:1px solid var(--line);border-radius:8px;background:#fff;width:100%;max-width:520px;height:300px}
 footer.site{border-top:1px solid var(--line);color:var(--muted);font-size:13px}
 footer.site .bar{max-width:1120px;margin:0 auto;padding:16px 20px 90px;display:flex;gap:16px;flex-wrap:wrap}

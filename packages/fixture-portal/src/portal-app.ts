@@ -1,4 +1,4 @@
-// The two Hono apps of a portal: the main site and the second origin that serves the cross-origin
+// The two Hono apps of a portal: the main site and the second origin that serves the cross-site
 // iframe's content.
 import { Hono } from 'hono';
 import type { PortalState } from './portal-state.ts';

@@ -1,5 +1,5 @@
 // `npm run portal`: serves the fixture portal by hand for demos until Ctrl-C.
-// Usage: npm run portal -- [--port 8080] [--cross-origin-port 8081] [--host 127.0.0.1] [--seed 2026]
+// Usage: npm run portal -- [--port 8080] [--cross-origin-port 8081] [--host 127.0.0.1] [--cross-origin-host localhost] [--seed 2026]
 import { parseArgs } from 'node:util';
 import { DEMO_USER, LOCKED_USER } from './portal-data.ts';
 import { startPortal } from './start-portal.ts';
@@ -9,6 +9,7 @@ const { values } = parseArgs({
     port: { type: 'string', default: '0' },
     'cross-origin-port': { type: 'string', default: '0' },
     host: { type: 'string', default: '127.0.0.1' },
+    'cross-origin-host': { type: 'string' },
     seed: { type: 'string' },
     'slow-page-ms': { type: 'string' },
   },
@@ -18,6 +19,7 @@ const portal = await startPortal({
   port: Number(values.port),
   crossOriginPort: Number(values['cross-origin-port']),
   host: values.host,
+  ...(values['cross-origin-host'] === undefined ? {} : { crossOriginHost: values['cross-origin-host'] }),
   ...(values.seed === undefined ? {} : { seed: Number(values.seed) }),
   ...(values['slow-page-ms'] === undefined ? {} : { slowPageMs: Number(values['slow-page-ms']) }),
 });
@@ -25,7 +27,7 @@ const portal = await startPortal({
 console.log(`Ember Supply fixture portal
 
   main origin:          ${portal.url}
-  cross-origin frames:  ${portal.crossOriginUrl}
+  cross-site frames:    ${portal.crossOriginUrl}
   test pages:           ${portal.url}/playground
 
   demo user:    ${DEMO_USER.email} / ${DEMO_USER.password}

@@ -4,10 +4,17 @@
 export type PortalOptions = {
   /** Port of the main origin; default 0 (a free port). */
   port?: number;
-  /** Port of the second origin that serves the cross-origin iframe; default 0 (a free port). */
+  /** Port of the second origin that serves the cross-site iframe; default 0 (a free port). */
   crossOriginPort?: number;
-  /** Interface both servers listen on; default `'127.0.0.1'`. */
+  /** Interface the main server listens on; default `'127.0.0.1'`. */
   host?: string;
+  /**
+   * Host name of the second origin. Default `'localhost'` when `host` is a loopback address (another
+   * site than `127.0.0.1`, so Chromium runs the iframe in its own process; the server then listens on
+   * both loopback addresses, since Chromium tries `::1` first), `'127.0.0.1'` when `host` is
+   * `'localhost'`, otherwise `host` (a same-site frame on another port).
+   */
+  crossOriginHost?: string;
   /** Seed of the generated data; default 2026. */
   seed?: number;
   /** How long `/slow` takes to answer, in ms; default 2000. */
@@ -40,12 +47,15 @@ export function resolvePortalOptions(options: PortalOptions = {}): PortalSetting
   if (pageSize === 0) throw new RangeError('startPortal: pageSize must be at least 1');
   const host = options.host ?? '127.0.0.1';
   if (typeof host !== 'string' || host === '') throw new TypeError('startPortal: host must be a non-empty string');
+  const crossOriginHost = options.crossOriginHost ?? (host === '127.0.0.1' || host === '::1' ? 'localhost' : host === 'localhost' ? '127.0.0.1' : host);
+  if (typeof crossOriginHost !== 'string' || crossOriginHost === '') throw new TypeError('startPortal: crossOriginHost must be a non-empty string');
   const seed = options.seed ?? 2026;
   if (!Number.isSafeInteger(seed)) throw new RangeError(`startPortal: seed must be an integer, got ${String(seed)}`);
   return {
     port: nonNegativeInteger('port', options.port ?? 0, 65535),
     crossOriginPort: nonNegativeInteger('crossOriginPort', options.crossOriginPort ?? 0, 65535),
     host,
+    crossOriginHost,
     seed,
     slowPageMs: nonNegativeInteger('slowPageMs', options.slowPageMs ?? 2000, 600_000),
     reportReadyAfterLoads: nonNegativeInteger('reportReadyAfterLoads', options.reportReadyAfterLoads ?? 2, 1_000_000),

@@ -1,5 +1,6 @@
-// Starts the portal: the main app and the second origin for the cross-origin iframe, each on its own
-// loopback port, served by node:http through Hono's request listener.
+// Starts the portal: the main app on `http://127.0.0.1:<port>` and the second origin for the
+// cross-site iframe on `http://localhost:<port2>` (another site, so Chromium isolates the frame in a
+// process of its own), served by node:http through Hono's request listener.
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,7 +22,10 @@ export type PortalSessionCookie = { name: string; value: string; url: string };
 export type Portal = {
   /** The main origin, `http://127.0.0.1:<port>`. */
   url: string;
-  /** The second origin (another loopback port) that serves the cross-origin iframe's content. */
+  /**
+   * The second origin that serves the embedded payment form, `http://localhost:<port2>` by default:
+   * cross-site to `url`, so Chromium runs that iframe out of process.
+   */
   crossOriginUrl: string;
   /** The seeded data the pages show. */
   data: PortalData;
@@ -31,7 +35,7 @@ export type Portal = {
   totp: (email?: string) => string;
   /** A signed-in session for a user (default the demo user), to skip the login form in tests. */
   sessionCookie: (email?: string) => PortalSessionCookie;
-  /** Stops both servers, dropping open connections and pending slow responses. */
+  /** Stops the servers, dropping open connections and pending slow responses. */
   close: () => Promise<void>;
   [Symbol.asyncDispose]: () => Promise<void>;
 };
@@ -65,6 +69,26 @@ function originOf(server: Server, host: string): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
+/**
+ * Listens on both loopback addresses with one port, for the `localhost` origin: Chromium resolves
+ * `localhost` itself to `::1` and `127.0.0.1` and tries `::1` first. Without IPv6 only `127.0.0.1` is
+ * bound; when the port is taken on `::1` by someone else, another free port is tried.
+ */
+async function listenLoopbacks(app: Hono, port: number): Promise<Server[]> {
+  for (let attempt = 1; ; attempt++) {
+    const v4 = await listen(app, '127.0.0.1', port);
+    const chosen = (v4.address() as AddressInfo).port;
+    try {
+      return [v4, await listen(app, '::1', chosen)];
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT') return [v4];
+      await stop(v4);
+      if (code !== 'EADDRINUSE' || port !== 0 || attempt >= 5) throw error;
+    }
+  }
+}
+
 /** Starts the fixture portal on loopback; dispose it (or call `close`) when done. */
 export async function startPortal(options: PortalOptions = {}): Promise<Portal> {
   const settings = resolvePortalOptions(options);
@@ -72,13 +96,17 @@ export async function startPortal(options: PortalOptions = {}): Promise<Portal> 
   const abort = new AbortController();
   const state = createPortalState(settings, data, abort.signal);
 
-  const crossServer = await listen(createCrossOriginApp(state), settings.host, settings.crossOriginPort);
-  state.crossOriginUrl = originOf(crossServer, settings.host);
+  const crossApp = createCrossOriginApp(state);
+  const crossServers =
+    settings.crossOriginHost === 'localhost'
+      ? await listenLoopbacks(crossApp, settings.crossOriginPort)
+      : [await listen(crossApp, settings.crossOriginHost, settings.crossOriginPort)];
+  state.crossOriginUrl = originOf(crossServers[0] as Server, settings.crossOriginHost);
   let mainServer: Server;
   try {
     mainServer = await listen(createPortalApp(state), settings.host, settings.port);
   } catch (error) {
-    await stop(crossServer);
+    await Promise.all(crossServers.map(stop));
     throw error;
   }
   const url = originOf(mainServer, settings.host);
@@ -92,7 +120,7 @@ export async function startPortal(options: PortalOptions = {}): Promise<Portal> 
   const close = () => {
     closing ??= (async () => {
       abort.abort();
-      await Promise.all([stop(mainServer), stop(crossServer)]);
+      await Promise.all([mainServer, ...crossServers].map(stop));
     })();
     return closing;
   };

@@ -1,5 +1,5 @@
-// Every action kind against headless Chromium: the fixture portal where it has the page, a page
-// served by the test otherwise (double click, hover). One browser for the file, a context per test.
+// Every action kind against headless Chromium on the fixture portal. One browser for the file, a
+// context per test.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startPortal, type Portal } from '@petrel/fixture-portal';
 import type { BrowserPool, RunContext } from '@petrel/browser';
-import { createTestPool, element, serve, skipWithoutChromium } from '../support/chromium.ts';
+import { createTestPool, element, skipWithoutChromium } from '../support/chromium.ts';
 
 describe('actions', skipWithoutChromium, () => {
   let portal: Portal;
@@ -260,21 +260,38 @@ describe('actions', skipWithoutChromium, () => {
     assert.match((await ctx.act({ type: 'read_html', elementId: link.id })).value ?? '', /^<a [^>]*href="\/orders\/ORD-10004\/invoice"/);
   });
 
-  it('double clicks, hovers and scrolls inside a scroll container (test page)', async () => {
-    await using site = await serveSite();
+  it('double clicks, hovers to open a menu, and scrolls inside a scroll container (portal /gestures)', async () => {
     await using ctx = await pool.newContext();
-    await ctx.act({ type: 'goto_url', url: site.url });
+    assert.equal((await ctx.act({ type: 'goto_url', url: `${portal.url}/gestures` })).ok, true);
     const page = await ctx.observe();
+    const result = async () => /Result: (.*)/.exec((await ctx.observe()).text)?.[1];
+
+    const file = element(page, 'button', 'price-list.xlsx');
+    assert.equal((await ctx.act({ type: 'click', elementId: file.id })).ok, true);
+    assert.equal(await result(), 'Selected price-list.xlsx');
+    assert.equal((await ctx.act({ type: 'click', elementId: file.id, double: true })).ok, true);
+    assert.equal(await result(), 'Opened price-list.xlsx');
+
+    assert.equal(page.elements.some((e) => e.role === 'menuitem'), false, 'the menu is closed before the hover');
+    const trigger = element(page, 'button', 'Quick actions');
+    assert.equal(trigger.attributes.haspopup, 'menu');
+    assert.equal((await ctx.act({ type: 'hover', elementId: trigger.id })).ok, true);
+    const open = await ctx.observe();
+    const item = element(open, 'menuitem', 'Download statement');
+    assert.equal((await ctx.act({ type: 'click', elementId: item.id })).ok, true);
+    assert.equal(await result(), 'Chose Download statement');
+
     const box = page.elements.find((e) => e.role === 'scrollable');
     assert.ok(box, page.text);
     assert.equal(box.attributes.scroll, '0/900');
     assert.equal((await ctx.act({ type: 'scroll', elementId: box.id, direction: 'down' })).ok, true);
     assert.equal((await ctx.observe()).elements.find((e) => e.id === box.id)?.attributes.scroll, '100/900');
-    assert.equal((await ctx.act({ type: 'click', elementId: element(page, 'button', 'Twice').id, double: true })).ok, true);
-    assert.equal((await ctx.act({ type: 'hover', elementId: element(page, 'button', 'Hover me').id })).ok, true);
-    const changed = await ctx.observe();
-    assert.match(changed.text, /double clicked/);
-    assert.match(changed.text, /hovered/);
+    assert.equal((await ctx.act({ type: 'scroll', text: 'Accept the terms' })).ok, true);
+    const scrolled = await ctx.observe();
+    const top = Number(scrolled.elements.find((e) => e.id === box.id)?.attributes.scroll?.split('/')[0]);
+    assert.ok(top > 700, `scrolling to a text scrolls the box to its bottom (at ${top})`);
+    assert.equal((await ctx.act({ type: 'click', elementId: element(scrolled, 'button', 'Accept the terms').id })).ok, true);
+    assert.equal(await result(), 'Terms accepted');
   });
 
   it('returns ok:false with a code for a stale or unknown id, and throws on a malformed action', async () => {
@@ -291,15 +308,3 @@ describe('actions', skipWithoutChromium, () => {
     await assert.rejects(ctx.act({ type: 'teleport' } as never), /invalid action/);
   });
 });
-
-async function serveSite(): Promise<{ url: string; [Symbol.asyncDispose](): Promise<void> }> {
-  const site = await serve((_request, response) => {
-    response.setHeader('content-type', 'text/html');
-    response.end(`<title>Gestures</title>
-<button id=twice ondblclick="document.getElementById('out').textContent='double clicked'">Twice</button>
-<button id=hover onmouseenter="document.getElementById('out2').textContent='hovered'">Hover me</button>
-<p id=out>nothing</p><p id=out2>nothing</p>
-<div id=box style="height:100px;overflow:auto"><div style="height:1000px">Top of the box</div></div>`);
-  });
-  return { url: site.url, [Symbol.asyncDispose]: () => site.close() };
-}

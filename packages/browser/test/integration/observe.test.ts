@@ -1,5 +1,5 @@
-// Observation against the portal: ids, roles, names and attributes; same-origin and cross-origin
-// iframes; open and nested shadow roots; the big page; id stability; token counts.
+// Observation against the portal: ids, roles, names and attributes; a same-origin and a cross-site
+// (out-of-process) iframe; open and nested shadow roots; the big page; id stability; token counts.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startPortal, type Portal } from '@petrel/fixture-portal';
@@ -74,13 +74,20 @@ describe('observation', skipWithoutChromium, () => {
     assert.ok(third.elements.every((e) => !ids.has(e.id)), 'a new document gets new ids');
   });
 
-  it('observes same-origin and cross-origin iframes with page-unique ids and acts inside both', async () => {
+  it('observes a same-origin iframe and an out-of-process cross-site iframe with page-unique ids and acts inside both', async () => {
     await using ctx = await open('/frames');
     const page = await ctx.observe();
     assert.equal(page.frames.length, 3);
     const cross = page.frames.find((f) => f.crossOrigin);
     assert.ok(cross && cross.ok, 'the cross-origin frame was read');
     assert.equal(cross.url.startsWith(portal.crossOriginUrl), true);
+    // The payment frame is cross-site (localhost inside 127.0.0.1), so Chromium runs it out of
+    // process: it is a target of its own, the same-origin frame is not.
+    assert.equal(new URL(cross.url).hostname, 'localhost');
+    const cdp = await ctx.context.newCDPSession(ctx.page);
+    const { targetInfos } = await cdp.send('Target.getTargets');
+    assert.deepEqual(targetInfos.filter((info) => info.type === 'iframe').map((info) => info.url), [cross.url]);
+    await cdp.detach();
     const same = page.frames.find((f) => f.parentFrameId === 'f0' && !f.crossOrigin);
     assert.ok(same);
     const newsletter = element(page, 'textbox', 'Email for the newsletter');

@@ -106,6 +106,9 @@ describe('persistent sessions', skipWithoutChromium, () => {
     assert.equal(expired.status, 'timeout');
     assert.match(expired.reason ?? '', /idle/);
     assert.equal(idle.get(held.browserSessionId).status, 'running', 'an occupied session does not idle out');
+    // The status turns to timeout as the session's Chromium is told to quit; its processes take a moment to go.
+    const gone = Date.now() + 10_000;
+    while (findMarkedProcesses(`--petrel-owner=session-${session.browserSessionId}`).length > 0 && Date.now() < gone) await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual(findMarkedProcesses(`--petrel-owner=session-${session.browserSessionId}`), []);
     await idle.closeAll();
     assert.deepEqual(findMarkedProcesses(`--petrel-owner=session-${held.browserSessionId}`), []);

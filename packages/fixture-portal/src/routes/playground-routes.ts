@@ -1,6 +1,7 @@
-// Test pages for the hard parts of browser automation: iframes (same origin and cross origin), a
-// shadow-DOM widget, JavaScript dialogs, a slow page, a page with thousands of elements, and links
-// that open new tabs. Also the cross-origin app that serves the embedded payment form.
+// Test pages for the hard parts of browser automation: iframes (same origin and cross site), a
+// shadow-DOM widget, JavaScript dialogs, a slow page, a page with thousands of elements, links that
+// open new tabs, and gestures (double click, a menu that opens on hover, a scroll box with content
+// below its fold). Also the cross-site app that serves the embedded payment form.
 import type { Context, Hono } from 'hono';
 import type { PortalState } from '../portal-state.ts';
 import { html, raw } from '../html.ts';
@@ -10,7 +11,8 @@ import type { FormBody } from './route-helpers.ts';
 import { renderPage, textField } from './route-helpers.ts';
 
 const PAGES = [
-  ['/frames', 'Frames', 'A same-origin iframe (newsletter form) and a cross-origin iframe on a second port (payment form).'],
+  ['/frames', 'Frames', 'A same-origin iframe (newsletter form) and a cross-site iframe on the second origin (payment form).'],
+  ['/gestures', 'Gestures', 'Files that open on double click, a menu that opens on hover, terms in a scroll box.'],
   ['/shadow', 'Shadow DOM', 'A feedback widget inside an open shadow root, with a nested shadow root.'],
   ['/dialogs', 'Dialogs', 'alert, confirm and prompt dialogs.'],
   ['/slow', 'Slow page', 'The server waits before answering (slowPageMs).'],
@@ -102,6 +104,30 @@ document.getElementById('rename-project').addEventListener('click', () => {
 });
 `;
 
+const GESTURES_SCRIPT = `
+const result = document.getElementById('gesture-result');
+document.querySelectorAll('[data-file]').forEach((file) => {
+  file.addEventListener('click', () => { result.textContent = 'Selected ' + file.dataset.file; });
+  file.addEventListener('dblclick', () => { result.textContent = 'Opened ' + file.dataset.file; });
+});
+document.querySelectorAll('#quick-menu [role=menuitem]').forEach((item) => {
+  item.addEventListener('click', () => { result.textContent = 'Chose ' + item.textContent; });
+});
+document.getElementById('accept-terms').addEventListener('click', () => { result.textContent = 'Terms accepted'; });
+`;
+
+const TERMS = [
+  'Orders are confirmed by email once payment is authorised.',
+  'Prices include VAT where it applies and exclude delivery.',
+  'Delivery times are estimates; we tell you when an order is late.',
+  'Perishable goods are shipped on Mondays to Wednesdays only.',
+  'You may cancel an order until it is marked as shipped.',
+  'Returns are accepted within 30 days in the original packaging.',
+  'Refunds are paid to the original payment method within 10 days.',
+  'Wholesale accounts are invoiced monthly, payable within 30 days.',
+  'These terms are governed by the law of the seller’s registered office.',
+] as const;
+
 const BIG_SCRIPT = `
 const count = document.getElementById('cart-count');
 document.getElementById('catalogue').addEventListener('click', (event) => {
@@ -138,7 +164,7 @@ function paymentPage(message?: string): string {
   );
 }
 
-/** Adds the test pages under `/playground`, `/frames`, `/shadow`, `/dialogs`, `/slow`, `/big`, `/links`. */
+/** Adds the test pages under `/playground`, `/frames`, `/gestures`, `/shadow`, `/dialogs`, `/slow`, `/big`, `/links`. */
 export function registerPlaygroundRoutes(app: Hono, state: PortalState): void {
   app.get('/playground', (c) => {
     const items = PAGES.map(([href, label, text]) => html`<li><a href="${href}">${label}</a> <span class="muted">- ${text}</span></li>`);
@@ -151,7 +177,7 @@ export function registerPlaygroundRoutes(app: Hono, state: PortalState): void {
 <div class="grid">
   <section class="card"><h2 style="margin-top:0">Newsletter (same origin)</h2>
     <iframe src="/frames/newsletter" title="Newsletter signup" name="newsletter-frame" data-testid="same-origin-frame"></iframe></section>
-  <section class="card"><h2 style="margin-top:0">Payment (cross origin)</h2>
+  <section class="card"><h2 style="margin-top:0">Payment (cross site)</h2>
     <iframe src="${state.crossOriginUrl}/embed/payment" title="Ember Pay payment form" name="payment-frame" data-testid="cross-origin-frame"></iframe></section>
 </div>`;
     return renderPage(c, state, { title: 'Frames', active: '/playground', body });
@@ -232,6 +258,30 @@ export function registerPlaygroundRoutes(app: Hono, state: PortalState): void {
     return renderPage(c, state, { title: 'Product catalogue', active: '/playground', body, tail: html`<script>${raw(BIG_SCRIPT)}</script>` });
   });
 
+  app.get('/gestures', (c) => {
+    const files = ['q2-summary.pdf', 'price-list.xlsx', 'supplier-contacts.csv'].map(
+      (name) => html`<li><button type="button" class="secondary" data-file="${name}">${name}</button></li>`,
+    );
+    const clauses = TERMS.map((text, i) => html`<div class="clause">${i + 1}. ${text}</div>`);
+    const body = html`<h1>Gestures</h1>
+<div class="card"><h2 style="margin-top:0">Files</h2>
+  <p class="hint">Click a file to select it; double-click to open it.</p>
+  <ul class="files" data-testid="files">${files}</ul></div>
+<div class="card"><h2 style="margin-top:0">Shortcuts</h2>
+  <div class="hover-menu" data-testid="hover-menu">
+    <button type="button" class="secondary" id="quick-trigger" aria-haspopup="menu" aria-controls="quick-menu">Quick actions</button>
+    <ul role="menu" id="quick-menu" aria-labelledby="quick-trigger">
+      <li role="none"><button type="button" role="menuitem">Reorder last order</button></li>
+      <li role="none"><button type="button" role="menuitem">Download statement</button></li>
+      <li role="none"><button type="button" role="menuitem">Contact support</button></li>
+    </ul>
+  </div></div>
+<div class="card"><h2 style="margin-top:0">Terms of sale</h2>
+  <div class="scroll-box" id="terms" data-testid="scroll-box">${clauses}<div class="clause"><button type="button" id="accept-terms">Accept the terms</button></div></div></div>
+<p>Result: <output id="gesture-result" data-testid="gesture-result" aria-live="polite">Nothing yet</output></p>`;
+    return renderPage(c, state, { title: 'Gestures', active: '/playground', body, tail: html`<script>${raw(GESTURES_SCRIPT)}</script>` });
+  });
+
   app.get('/links', (c) => {
     const body = html`<h1>Links and windows</h1>
 <div class="card">
@@ -249,7 +299,7 @@ export function registerPlaygroundRoutes(app: Hono, state: PortalState): void {
   );
 }
 
-/** Adds the embeddable payment form to the cross-origin app. */
+/** Adds the embeddable payment form to the cross-site app (the second origin). */
 export function registerCrossOriginRoutes(app: Hono, state: PortalState): void {
   app.get('/embed/payment', (c) => c.html(paymentPage()));
   app.post('/embed/payment', async (c) => {

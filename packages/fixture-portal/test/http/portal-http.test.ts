@@ -46,7 +46,7 @@ test('signed-in pages redirect visitors to the login page with next; public page
     assert.equal(r.status, 303, path);
     assert.equal(r.headers.get('location'), `/login?next=${encodeURIComponent(path)}`);
   }
-  for (const path of ['/', '/login', '/jobs', '/reports', '/playground', '/frames', '/shadow', '/dialogs', '/big', '/links', '/help', '/privacy']) {
+  for (const path of ['/', '/login', '/jobs', '/reports', '/playground', '/frames', '/gestures', '/shadow', '/dialogs', '/big', '/links', '/help', '/privacy']) {
     assert.equal((await request(path)).status, 200, path);
   }
   assert.equal((await request('/no-such-page')).status, 404);

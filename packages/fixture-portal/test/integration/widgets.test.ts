@@ -1,5 +1,6 @@
-// Browser tests of the hard pages: frames on two origins, the shadow-DOM widget, dialogs, the big
-// page, the slow page and new tabs.
+// Browser tests of the hard pages: frames on two sites (the cross-site one out of process), gestures
+// (double click, a hover menu, a scroll box), the shadow-DOM widget, dialogs, the big page, the slow
+// page and new tabs.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
@@ -9,7 +10,7 @@ import { chromiumMissing, launchBrowser, newContext } from './chromium.ts';
 
 const skip = chromiumMissing();
 
-describe('portal: frames, shadow DOM, dialogs, big, slow, tabs', { skip }, () => {
+describe('portal: frames, gestures, shadow DOM, dialogs, big, slow, tabs', { skip }, () => {
   let portal: Portal;
   let browser: Browser;
   before(async () => {
@@ -21,12 +22,14 @@ describe('portal: frames, shadow DOM, dialogs, big, slow, tabs', { skip }, () =>
     await portal?.close();
   });
 
-  test('the same-origin frame and the cross-origin frame on the second port both work', async (t) => {
-    const { page } = await newContext(t, browser, portal);
+  test('the same-origin frame and the cross-site frame on the second origin both work', async (t) => {
+    const { context, page } = await newContext(t, browser, portal);
     await page.goto(`${portal.url}/frames`);
     const mainPort = new URL(portal.url).port;
     const crossPort = new URL(portal.crossOriginUrl).port;
     assert.notEqual(mainPort, crossPort);
+    assert.equal(new URL(portal.url).hostname, '127.0.0.1');
+    assert.equal(new URL(portal.crossOriginUrl).hostname, 'localhost', 'another site than 127.0.0.1, not just another port');
 
     const newsletter = page.frameLocator('iframe[title="Newsletter signup"]');
     await newsletter.getByLabel('Email for the newsletter').fill('news@example.test');
@@ -54,6 +57,12 @@ describe('portal: frames, shadow DOM, dialogs, big, slow, tabs', { skip }, () =>
       }),
     );
     assert.deepEqual(access, [true, false]);
+    // Site isolation: Chromium gives the cross-site frame a target (a renderer) of its own; the
+    // same-origin frame stays in the page's process and has none.
+    const cdp = await context.newCDPSession(page);
+    const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: Array<{ type: string; url: string }> };
+    const frameTargets = targetInfos.filter((info) => info.type === 'iframe').map((info) => info.url);
+    assert.deepEqual(frameTargets, [`${portal.crossOriginUrl}/embed/payment`]);
     assert.deepEqual(
       portal.submissions.widgets.map((w) => [w.widget, w.fields]),
       [
@@ -61,6 +70,39 @@ describe('portal: frames, shadow DOM, dialogs, big, slow, tabs', { skip }, () =>
         ['cross-origin-frame', { cardName: 'Dana Demo', cardLast4: '4242' }],
       ],
     );
+  });
+
+  test('gestures: a click selects and a double click opens a file, hover opens a menu, a scroll box hides its button below the fold', async (t) => {
+    const { page } = await newContext(t, browser, portal);
+    await page.goto(`${portal.url}/gestures`);
+    const result = page.getByTestId('gesture-result');
+    const file = page.getByRole('button', { name: 'price-list.xlsx' });
+    await file.click();
+    assert.equal(await result.textContent(), 'Selected price-list.xlsx');
+    await file.dblclick();
+    assert.equal(await result.textContent(), 'Opened price-list.xlsx');
+
+    const item = page.getByRole('menuitem', { name: 'Download statement' });
+    assert.equal(await item.isVisible(), false, 'the menu is closed until hovered');
+    await page.getByRole('button', { name: 'Quick actions' }).hover();
+    await item.waitFor({ state: 'visible' });
+    await item.click();
+    assert.equal(await result.textContent(), 'Chose Download statement');
+
+    const box = page.getByTestId('scroll-box');
+    const accept = page.getByRole('button', { name: 'Accept the terms' });
+    const geometry = () => box.evaluate((el) => [el.scrollTop, el.scrollHeight - el.clientHeight]);
+    assert.deepEqual(await geometry(), [0, 900]);
+    const inView = () => accept.evaluate((button) => {
+      const container = button.closest('[data-testid=scroll-box]')!.getBoundingClientRect();
+      const own = button.getBoundingClientRect();
+      return own.top >= container.top && own.bottom <= container.bottom;
+    });
+    assert.equal(await inView(), false, 'the button starts below the box fold');
+    await box.evaluate((el) => el.scrollBy(0, 900));
+    assert.equal(await inView(), true);
+    await accept.click();
+    assert.equal(await result.textContent(), 'Terms accepted');
   });
 
   test('the shadow-DOM widget takes input, posts it, and its nested shadow counter counts', async (t) => {

@@ -19,6 +19,11 @@ test('options get defaults and out-of-range values are rejected', () => {
   assert.equal(settings.port, 0);
   assert.equal(settings.pageSize, 20);
   assert.equal(settings.cookieBanner, true);
+  assert.equal(settings.crossOriginHost, 'localhost', 'the second origin is another site than 127.0.0.1');
+  assert.equal(resolvePortalOptions({ host: 'localhost' }).crossOriginHost, '127.0.0.1');
+  assert.equal(resolvePortalOptions({ host: '0.0.0.0' }).crossOriginHost, '0.0.0.0');
+  assert.equal(resolvePortalOptions({ crossOriginHost: 'payments.localhost' }).crossOriginHost, 'payments.localhost');
+  assert.throws(() => resolvePortalOptions({ crossOriginHost: '' }), /crossOriginHost/);
   assert.throws(() => resolvePortalOptions({ port: 70_000 }), RangeError);
   assert.throws(() => resolvePortalOptions({ pageSize: 0 }), /pageSize/);
   assert.throws(() => resolvePortalOptions({ slowPageMs: -1 }), /slowPageMs/);
