@@ -1,7 +1,7 @@
 // @petrel/blocks: block workflow definitions (Skyvern's JSON/YAML format and seed 000's task lists),
 // their save-time validation with line and column, the sandboxed Jinja templating, run parameters,
-// and the step graph of a version. The interpreter that runs blocks as durable engine steps comes
-// next and builds on these exports.
+// the step graph of a version, the block executors, the interpreter that runs a version as durable
+// engine steps, and the workflow service (versions, runs, timeline) over a repository port.
 export { parseWorkflowDefinition } from './definition/parse-definition.ts';
 export type { ParseDefinitionOptions, ParsedBlockWorkflow, ParsedWorkflowDefinition } from './definition/parse-definition.ts';
 export { WARNING_CODES, formatIssuePath } from './definition/definition-issue.ts';
@@ -88,3 +88,40 @@ export { executeSendEmailBlock } from './executors/send-email-executor.ts';
 export { executeTextPromptBlock, DEFAULT_TEXT_PROMPT_SCHEMA } from './executors/text-prompt-executor.ts';
 export { executeFileUrlParserBlock, executePdfParserBlock } from './executors/file-parser-executor.ts';
 export { executeFileUploadBlock, executeUploadToS3Block, executeDownloadToS3Block } from './executors/s3-executors.ts';
+
+// The interpreter: executor interface and registry, the engine workflow of a version, run shapes.
+export { BLOCK_STATUSES, createBlockExecutorRegistry } from './interpreter/block-executor.ts';
+export type {
+  BlockStatus,
+  BlockOfType,
+  BlockPosition,
+  BlockContext,
+  DurableBlockContext,
+  AgentBlockContext,
+  RunServices,
+  BlockResult,
+  BlockExecutor,
+  DurableBlockExecutor,
+  RegisteredExecutor,
+  BlockExecutorRegistry,
+} from './interpreter/block-executor.ts';
+export { createDefaultBlockExecutors } from './interpreter/default-executors.ts';
+export { interpretWorkflowRun, renderBlock, normalizeLoopValues, DEFAULT_MAX_ELAPSED_MINUTES } from './interpreter/block-interpreter.ts';
+export type { InterpretInput } from './interpreter/block-interpreter.ts';
+export { createBlockWorkflowDefinition, blockWorkflowVersionKey, workflowIdOfVersionKey } from './interpreter/block-workflow.ts';
+export { resolveInterpreterOptions } from './interpreter/interpreter-deps.ts';
+export type { InterpreterOptions, InterpreterDeps, ChildRunRequest, ChildRunStarter } from './interpreter/interpreter-deps.ts';
+export { humanInteractionToken, verifyHumanInteractionToken, humanInteractionLinks } from './interpreter/human-interaction.ts';
+export { persistedStateKey } from './interpreter/browser-state.ts';
+export type { BrowserSeedSource } from './interpreter/browser-state.ts';
+export { normalizeDataSchema } from './interpreter/data-schema.ts';
+export { INTERPRETER_VERSION, blockStepName, isBlockRecord, isWorkflowRunOutcome, runOutputOf } from './interpreter/run-types.ts';
+export type { WorkflowRunParams, WorkflowRunOutcome, BlockRecord, RunDownload, LoopPosition, ExecutedBranch } from './interpreter/run-types.ts';
+
+// The workflow service and its repository port.
+export { createWorkflowService } from './service/workflow-service.ts';
+export type { WorkflowService, WorkflowServiceOptions, RunWorkflowOptions } from './service/workflow-service.ts';
+export { createMemoryWorkflowRepository } from './service/workflow-repository.ts';
+export type { WorkflowRepository, WorkflowVersionRow, WorkflowRunRow, WorkflowListFilter, WorkflowRunListFilter } from './service/workflow-repository.ts';
+export { toWorkflowResponse, toWorkflowRunResponse, buildRunTimeline, blockRecordsOf, isWaitingForHuman } from './service/workflow-responses.ts';
+export type { WorkflowResponseOptions } from './service/workflow-responses.ts';

@@ -20,6 +20,7 @@
 import type { Block, BlockType } from '@petrel/protocol';
 import type { BrowserCheckpoint } from '@petrel/browser';
 import type { WorkflowStepBase } from '@petrel/engine';
+import type { AgentRuntime, AgentTaskInput } from '@petrel/agent';
 import type { ExecutorContext, ExecutorResult } from '../executors/executor-context.ts';
 
 /** Statuses a block can end with (Skyvern's `BlockStatus` minus `running`). */
@@ -51,6 +52,34 @@ export type BlockContext = ExecutorContext & {
   position: BlockPosition;
   /** The run's latest browser checkpoint (null before the first browser block). */
   checkpoint: BrowserCheckpoint | null;
+  /** What browser blocks need to run the agent on the run's browser (set by the interpreter; absent in standalone executor tests). */
+  agent?: AgentBlockContext;
+  /** Run-level services of the interpreter's own executors (human_interaction, workflow_trigger). */
+  services?: RunServices;
+};
+
+/** Run-level services for the control executors. */
+export type RunServices = {
+  /** The end user the run is for. */
+  developerUserId: string | null;
+  /** The token and the approve/reject links of a human_interaction block (links null without a public base URL). */
+  humanInteractionLinks(label: string): Promise<{ token: string; approveUrl: string | null; rejectUrl: string | null }>;
+  /** Prepares a child run for workflow_trigger (absent: the block fails with `INTEGRATION_NOT_CONFIGURED`). */
+  startChildRun?: (request: {
+    workflowPermanentId: string;
+    parameters: Record<string, unknown>;
+    parentCheckpoint: BrowserCheckpoint | null;
+    browserSessionId: string | null;
+  }) => Promise<{ workflow: string; runId: string; params: unknown }>;
+};
+
+/** The agent side of a block: the runtime, the run's agent input without the goal, and the run's step budget. */
+export type AgentBlockContext = {
+  runtime: AgentRuntime;
+  /** Run id, parameters and credentials (all of the run's, so every step sees the same secrets), browser options, TOTP, model, deadline. */
+  input: Omit<AgentTaskInput, 'goal' | 'maxSteps'>;
+  /** Agent steps left of the run's budget (`x-max-steps-override`); null when unlimited. */
+  stepsLeft: number | null;
 };
 
 /** What a durable executor receives: a `BlockContext` whose `signal` is the run's, plus the run's `step`. */
@@ -71,6 +100,8 @@ export type BlockResult = ExecutorResult & {
   screenshotArtifactIds?: readonly string[];
   /** Extra fields for the block's timeline record (task_id, recipients, executed branch, …). */
   timeline?: Readonly<Record<string, unknown>>;
+  /** Model usage of the block (browser blocks). */
+  usage?: { inputTokens: number; outputTokens: number; costUsd: number | null };
 };
 
 /** Runs one block inside one durable step. Plain executors (`executeHttpRequestBlock`, …) fit this type. */
