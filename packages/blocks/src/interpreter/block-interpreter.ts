@@ -339,6 +339,8 @@ export async function interpretWorkflowRun(event: WorkflowEvent<WorkflowRunParam
     for (const [label, output] of Object.entries(state.outputs)) parameters[outputParameterKey(label)] = output;
     Object.assign(parameters, state.values);
     for (const key of Object.keys(setup.credentials)) parameters[key] = secrets.parameters?.[key];
+    const loop = loops.at(-1);
+    if (loop) Object.assign(parameters, { current_value: loop.value, current_item: loop.value, current_index: loop.index });
     const agent = agentContext();
     let model;
     try {

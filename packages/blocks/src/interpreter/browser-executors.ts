@@ -267,7 +267,7 @@ export async function executeActionBlock(block: ActionBlock, ctx: DurableBlockCo
       const downloadsBefore = run.downloads.length;
       try {
         const target = run.page.locator(selector).first();
-        await target.click({ timeout: 5000 });
+        await target.click({ timeout: 3000 });
         await run.page.waitForLoadState('domcontentloaded', { timeout: 10_000 }).catch(() => {});
       } catch (error) {
         return { ok: false as const, reason: error instanceof Error ? error.message.split('\n')[0] ?? 'no match' : 'no match', checkpoint: null, downloads: [] };

@@ -216,13 +216,27 @@ function ordersOn(page: string): Order[] {
   return orders;
 }
 
+/** Keeps only what a schema asks for (a model answering a strict schema does not add properties). */
+function fitTo(schema: unknown, value: unknown): unknown {
+  if (typeof schema !== 'object' || schema === null) return value;
+  const node = schema as { properties?: Record<string, unknown>; items?: unknown; anyOf?: unknown[] };
+  if (Array.isArray(value)) return node.items ? value.map((item) => fitTo(node.items, item)) : value;
+  if (typeof value === 'object' && value !== null && node.properties) {
+    const out: Record<string, unknown> = {};
+    for (const [key, sub] of Object.entries(node.properties)) if (key in value) out[key] = fitTo(sub, (value as Record<string, unknown>)[key]);
+    return out;
+  }
+  const options = node.anyOf?.find((option) => typeof option === 'object' && option !== null && (option as { type?: unknown }).type !== 'null');
+  return options ? fitTo(options, value) : value;
+}
+
 /** Shapes an answer for the requested structured-output schema (plain object, `{ value }` wrapper, or `{ data: "<json>" }`). */
 function shaped(request: FakeModelRequest, value: unknown): FakeTurn {
   const schema = request.responseFormat?.type === 'json_schema' ? (request.responseFormat.schema as { properties?: Record<string, { type?: unknown; description?: string }> }) : undefined;
   const keys = Object.keys(schema?.properties ?? {});
   if (keys.length === 1 && keys[0] === 'data' && /JSON-encoded string/.test(schema?.properties?.['data']?.description ?? '')) return { object: { data: JSON.stringify(value) } };
   if (keys.length === 1 && keys[0] === 'value' && (typeof value !== 'object' || value === null || Array.isArray(value))) return { object: { value } };
-  return { object: value };
+  return { object: fitTo(schema, value) };
 }
 
 function extractionTurn(request: FakeModelRequest): FakeTurn {
@@ -295,7 +309,7 @@ function structuredTurn(request: FakeModelRequest): FakeTurn {
 
 function conditionsTurn(text: string): FakeTurn {
   const page = text.slice(text.indexOf('PAGE:'));
-  const conditions = (section(text, 'CONDITIONS') || /CONDITIONS:\n([\s\S]*?)\n(?:PAGE:|There is no page)/.exec(text)?.[1] || '').split('\n').filter(Boolean);
+  const conditions = text.split('\n').filter((line) => /^\d+: /.test(line));
   const results = conditions.map((line) => {
     const index = Number(line.slice(0, line.indexOf(':')));
     const statement = line.slice(line.indexOf(':') + 1).toLowerCase();

@@ -1,0 +1,203 @@
+// The browser blocks on the fixture portal, on one shared browser per run: login (password + TOTP
+// from the vault), navigation, extraction with a Skyvern-style bare data_schema, goto_url,
+// print_page, file_download with download_suffix, validation, action (selector first, the agent on a
+// miss), task (navigate and extract) and task_v2 (planned). Real Chromium, the fake model answering
+// from the page text in each prompt.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createHash } from 'node:crypto';
+import { filterOrders } from '@petrel/fixture-portal';
+import type { Portal } from '@petrel/fixture-portal';
+import type { LocalPetrel } from '../../support/local-petrel.ts';
+import { startLocalPetrel } from '../../support/local-petrel.ts';
+import type { PortalModelLog } from '../../support/portal-model.ts';
+import { portalWorkflowModel } from '../../support/portal-model.ts';
+import { runYaml, skipWithoutChromium, timelineLines } from '../../support/workflow-kit.ts';
+
+const PARAMETERS = `
+  parameters:
+    - {key: portal_url, parameter_type: workflow, workflow_parameter_type: string}
+    - {key: credentials, parameter_type: workflow, workflow_parameter_type: credential_id}`;
+
+describe('browser blocks on the portal', skipWithoutChromium, () => {
+  let petrel: LocalPetrel;
+  let portal: Portal;
+  const requests: PortalModelLog[] = [];
+  const params = (): Record<string, unknown> => ({ portal_url: petrel.portal.url, credentials: petrel.demoCredentialId });
+
+  before(async () => {
+    petrel = await startLocalPetrel({ respond: portalWorkflowModel({ onRequest: (entry) => requests.push(entry) }) });
+    portal = petrel.portal.instance as Portal;
+  });
+  after(() => petrel.close());
+
+  it('login, navigation, extraction, goto_url, print_page, file_download and validation share one browser', async () => {
+    const run = await runYaml(
+      petrel,
+      `
+title: browser blocks
+workflow_definition:${PARAMETERS}
+  blocks:
+    - block_type: login
+      label: sign_in
+      url: "{{ portal_url }}/login"
+      parameter_keys: [credentials]
+      navigation_goal: Log in with the credentials, then enter the one-time code. COMPLETE when the dashboard is shown.
+    - block_type: navigation
+      label: filter
+      url: ""
+      navigation_goal: Open Orders and filter the orders between 2026-03-01 and 2026-03-07. COMPLETE when the filtered orders are listed.
+    - block_type: extraction
+      label: list
+      data_extraction_goal: Extract all visible orders with their id, date, status and total.
+      data_schema:
+        orders:
+          type: array
+          items:
+            type: object
+            properties: {order_id: {type: string}, date: {type: string}, status: {type: string}, total: {type: number}}
+            required: [order_id, total]
+    - block_type: goto_url
+      label: open_first
+      url: "{{ portal_url }}/orders/{{ list_output.orders[0].order_id }}"
+    - block_type: print_page
+      label: print
+      custom_filename: "order_{{ list_output.orders[0].order_id }}"
+      include_timestamp: false
+    - block_type: file_download
+      label: invoice
+      navigation_goal: Click Download invoice.
+      download_suffix: "invoice_{{ list_output.orders[0].order_id }}.pdf"
+    - block_type: validation
+      label: still_signed_in
+      complete_criterion: The user is still signed in (a Sign out button is shown).
+`,
+      params(),
+    );
+    assert.equal(run.status, 'completed', run.failure_reason ?? '');
+    const expected = filterOrders(portal.data.orders, { start: '2026-03-01', end: '2026-03-07', status: '' });
+    const list = run.output?.['list_output'] as { extracted_information: { orders: Array<{ order_id: string; total: number }> } };
+    assert.deepEqual(
+      list.extracted_information.orders.map((o) => [o.order_id, o.total]),
+      expected.map((o) => [o.id, o.total]),
+    );
+    const first = expected[0]?.id ?? '';
+    assert.equal((run.output?.['open_first_output'] as { final_url: string }).final_url, `${petrel.portal.url}/orders/${first}`);
+    // One login for the whole run: the other blocks reused the signed-in browser.
+    assert.deepEqual(portal.submissions.logins.map((l) => `${l.step} ${l.outcome}`), ['password ok', 'totp ok']);
+    // Files: the printed page and the invoice, named as the blocks asked, with their bytes stored.
+    const names = (run.downloaded_files ?? []).map((f) => f.filename);
+    assert.deepEqual(names, [`order_${first}.pdf`, `invoice_${first}.pdf`]);
+    for (const file of run.downloaded_files ?? []) {
+      const key = (await petrel.blobStore.list(`runs/${run.run_id}/${file.artifact_id}-`))[0]?.key ?? '';
+      const { body } = await petrel.blobStore.get(key);
+      assert.equal(body.subarray(0, 5).toString(), '%PDF-');
+      assert.equal(createHash('sha256').update(body).digest('hex'), file.checksum);
+    }
+    const invoiceText = (await petrel.blobStore.get((await petrel.blobStore.list(`runs/${run.run_id}/${run.downloaded_files?.[1]?.artifact_id}-`))[0]?.key ?? '')).body.toString('latin1');
+    assert.ok(invoiceText.length > 500);
+    assert.equal((run.output?.['still_signed_in_output'] as { decision: string }).decision, 'complete');
+    assert.ok((run.step_count ?? 0) >= 4, `agent steps: ${run.step_count}`);
+
+    const timeline = await petrel.service.getWorkflowRunTimeline(petrel.namespace, run.run_id);
+    assert.deepEqual(timelineLines(timeline), [
+      'sign_in completed',
+      'filter completed',
+      'list completed',
+      'open_first completed',
+      'print completed',
+      'invoice completed',
+      'still_signed_in completed',
+    ]);
+    const invoiceBlock = timeline[5]?.block;
+    assert.equal(invoiceBlock?.downloaded_file_count, 1);
+    assert.ok((invoiceBlock?.duration ?? -1) >= 0);
+  });
+
+  it('validation terminates the run when its criterion does not hold', async () => {
+    const run = await runYaml(
+      petrel,
+      `
+title: validation fails
+workflow_definition:${PARAMETERS}
+  blocks:
+    - block_type: goto_url
+      label: open
+      url: "{{ portal_url }}/login"
+    - block_type: validation
+      label: signed_in
+      complete_criterion: The user is signed in (a Sign out button is shown).
+    - block_type: goto_url
+      label: never
+      url: "{{ portal_url }}/help"
+`,
+      params(),
+    );
+    assert.equal(run.status, 'terminated');
+    assert.match(run.failure_reason ?? '', /^Block signed_in terminated/);
+    assert.equal(run.output?.['never_output'], undefined);
+  });
+
+  it('action clicks its selector without the model, and falls back to the agent when the selector misses', async () => {
+    const before = requests.filter((r) => r.kind === 'action').length;
+    const run = await runYaml(
+      petrel,
+      `
+title: actions
+workflow_definition:${PARAMETERS}
+  blocks:
+    - block_type: goto_url
+      label: open_job
+      url: "{{ portal_url }}/jobs/JOB-2001"
+    - block_type: action
+      label: open_form
+      selector: "#apply-toggle"
+      navigation_goal: Click Apply.
+    - block_type: action
+      label: to_reports
+      selector: "#no-such-element"
+      navigation_goal: Click the "Reports" link.
+`,
+      params(),
+    );
+    assert.equal(run.status, 'completed', run.failure_reason ?? '');
+    const timeline = await petrel.service.getWorkflowRunTimeline(petrel.namespace, run.run_id);
+    assert.equal((run.output?.['open_form_output'] as { selector: string }).selector, '#apply-toggle');
+    assert.match((run.output?.['to_reports_output'] as { final_url: string }).final_url, /\/reports$/);
+    assert.deepEqual(timelineLines(timeline), ['open_job completed', 'open_form completed', 'to_reports completed']);
+    // Only the fallback asked the model.
+    const actions = requests.filter((r) => r.kind === 'action').slice(before);
+    assert.ok(actions.length >= 1 && actions.every((r) => /Reports/.test(r.goal)), JSON.stringify(actions.map((a) => a.goal)));
+  });
+
+  it('task navigates then extracts; task_v2 plans first', async () => {
+    const before = requests.length;
+    const run = await runYaml(
+      petrel,
+      `
+title: tasks
+workflow_definition:${PARAMETERS}
+  blocks:
+    - block_type: task_v2
+      label: planned_login
+      url: "{{ portal_url }}/login"
+      prompt: Log in with the credentials in the parameters. COMPLETE when the dashboard is shown.
+    - block_type: task
+      label: march_orders
+      url: "{{ portal_url }}/orders"
+      navigation_goal: Filter the orders between 2026-03-01 and 2026-03-03.
+      data_extraction_goal: Extract the filtered orders.
+      data_schema: {type: object, properties: {orders: {type: array, items: {type: object, properties: {order_id: {type: string}}}}}, required: [orders]}
+`,
+      params(),
+    );
+    assert.equal(run.status, 'completed', run.failure_reason ?? '');
+    assert.ok(requests.slice(before).some((r) => r.kind === 'plan'), 'task_v2 made a planning call');
+    const orders = (run.output?.['march_orders_output'] as { extracted_information: { orders: Array<{ order_id: string }> } }).extracted_information.orders;
+    assert.deepEqual(
+      orders.map((o) => o.order_id),
+      filterOrders(portal.data.orders, { start: '2026-03-01', end: '2026-03-03', status: '' }).map((o) => o.id),
+    );
+    assert.deepEqual(run.output?.['extracted_information'], [{ orders }]);
+  });
+});
