@@ -1,15 +1,30 @@
-// Bench-only: the page as Skyvern's agent would put it in its prompt (reference/skyvern.md §3.1), to
-// compare prompt sizes on the same pages in the same run. It follows Skyvern's pipeline:
-// - walk the rendered DOM (open shadow roots included), skipping hidden subtrees, script/style/
-//   noscript/template and SVG internals; mark elements interactable as Skyvern's `isInteractable` does
-//   (native controls, ARIA widget roles, onclick, contenteditable, tabindex >= 0, pointer cursor);
-//   give interactable elements a 4-character `unique_id`;
-// - keep each element's own text, select options as `<option index=…>`, and its attributes;
-// - trim (`trim_element_tree`): keep only RESERVED_ATTRIBUTES, drop `id` from non-interactable
-//   elements, drop base64 values, replace hrefs over 150 characters with a `{{_<sha256>}}` token,
-//   purge elements with no text, no kept children and nothing to act on;
-// - render (`json_to_html`) as pseudo-HTML: `<tag id="AAAB" attr="v">text children</tag>`.
-// It is a faithful re-implementation from the description, not Skyvern's code (AGPL).
+// Bench-only: the page as Skyvern's agent puts it in its action prompt (reference/skyvern.md §3.1:
+// `buildTreeFromBody` in domUtils.js, `trim_element_tree` and `json_to_html` in scraper.py), to compare
+// prompt sizes on the same pages in the same run. It follows Skyvern's pipeline step by step:
+// - walk the DOM from <html> (open shadow roots too; <head> and <option> skipped). An element is kept
+//   only when it is visible (checkVisibility, visibility, a non-empty box, not display:none/hidden,
+//   not script/style) and is interactable (`isInteractable`: widget roles, inputs, links with href,
+//   buttons, selects, textareas, labels with a control, onclick/contenteditable, a pointer cursor on
+//   div/span/a/img/li/p/td/svg/strong/h1-h4), an iframe, a shadow host, a table part, has ::before/
+//   ::after content, is an svg, is a flex div with several children, or has text of its own. Elements
+//   that are not kept are transparent: their children hang from the nearest kept ancestor (so wrapper
+//   divs, <body>, <nav>, <ul>… without text of their own do not appear). Invisible elements' children
+//   are still visited;
+// - per kept element: own text (text nodes joined with ";"), pseudo-element text, attributes with the
+//   boolean ones as true/false and the live DOM state on top (value of every input and textarea,
+//   passwords as "*", checked of checkboxes/radios, the selected option's text as `selected` on a
+//   select), the options of a select, and a 4-character unique id ("A" for the main frame, then a
+//   per-document counter over every kept element, alphabet A-Za-z0-9);
+// - `trimDuplicatedText` (a parent's text minus its children's), `removeOrphanNode` (a bare <label>);
+// - trim: only RESERVED_ATTRIBUTES (plus role=listbox/option), base64 data dropped, ids only on
+//   interactable (or disabled) elements, hrefs over 150 characters become `{{_<sha256>}}`;
+// - render (`json_to_html`): `<tag attr="v" id="AAAB">text children</tag>`, booleans as "true"/"false",
+//   an empty value as the bare attribute name, nothing escaped, `<option index="N">` children, void
+//   tags without children left open.
+// An svg is kept without attributes or children: Skyvern replaces it by an LLM-made shape description
+// (`alt`), which this bench cannot make. Hover-style cursor rules and custom-dropdown detection are
+// not modelled (the portal's CSS has neither). It is a re-implementation from reading the source, not
+// Skyvern's code (AGPL).
 import { createHash } from 'node:crypto';
 import type { Page } from 'playwright-core';
 
@@ -19,131 +34,213 @@ const RESERVED_ATTRIBUTES = new Set([
   'checked', 'data-original-title', 'data-ui', 'disabled', 'for', 'href', 'maxlength', 'name', 'pattern', 'placeholder', 'readonly', 'required',
   'selected', 'shape-description', 'src', 'text-value', 'title', 'type', 'value',
 ]);
-const VOID = new Set(['input', 'img', 'br', 'hr', 'meta', 'link', 'area', 'source', 'col', 'embed', 'wbr']);
+const BASE64_ATTRIBUTES = new Set(['href', 'src', 'poster', 'srcset', 'icon']);
+const SELF_CLOSING = new Set(['img', 'input', 'br', 'hr', 'meta', 'link']);
 
-/** An element as the in-page walk returns it. */
+/** An element as the in-page walk returns it (Skyvern's element object, the parts the prompt uses). */
 type RawElement = {
   tag: string;
+  id: string;
   interactable: boolean;
   attributes: Record<string, string | boolean>;
   text: string;
-  options?: Array<{ index: number; text: string; value: string }>;
+  before: string;
+  after: string;
+  options?: Array<{ index: number; text: string }>;
   children: RawElement[];
 };
 
-/** Runs in the page: the element tree with interactability, own text, attributes and options. */
+/** Runs in the page: Skyvern's element tree (the roots of `buildElementTree`). */
 // The helpers must live inside: the function is serialised into the page.
 /* oxlint-disable unicorn/consistent-function-scoping */
-function walkPage(): RawElement | null {
-  const SKIP = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'HEAD', 'META', 'LINK']);
-  const ROLES = new Set(['button', 'link', 'checkbox', 'radio', 'tab', 'menuitem', 'menuitemcheckbox', 'menuitemradio', 'option', 'combobox', 'textbox', 'switch', 'searchbox', 'slider', 'spinbutton', 'treeitem', 'listbox']);
-  const NATIVE = new Set(['A', 'BUTTON', 'INPUT', 'SELECT', 'TEXTAREA', 'OPTION', 'SUMMARY', 'DETAILS']);
-  const interactable = (el: Element): boolean => {
-    if (el.tagName === 'INPUT' && (el as HTMLInputElement).type === 'hidden') return false;
-    if (NATIVE.has(el.tagName) && !(el.tagName === 'A' && !el.hasAttribute('href'))) return true;
-    const role = el.getAttribute('role');
-    if (role && ROLES.has(role)) return true;
-    if (el.hasAttribute('onclick') || el.getAttribute('contenteditable') === 'true') return true;
-    const tabindex = el.getAttribute('tabindex');
-    if (tabindex !== null && Number(tabindex) >= 0) return true;
-    const cursor = getComputedStyle(el).cursor;
-    const parentCursor = el.parentElement ? getComputedStyle(el.parentElement).cursor : '';
-    return cursor === 'pointer' && parentCursor !== 'pointer';
+function walkPage(): RawElement[] {
+  const WIDGET_ROLES = new Set(['button', 'link', 'checkbox', 'menuitem', 'menuitemcheckbox', 'menuitemradio', 'radio', 'tab', 'combobox', 'searchbox', 'slider', 'spinbutton', 'switch', 'gridcell', 'option']);
+  const POINTER_TAGS = new Set(['div', 'img', 'span', 'a', 'i', 'li', 'p', 'td', 'svg', 'strong', 'h1', 'h2', 'h3', 'h4']);
+  const TABLE_TAGS = new Set(['table', 'caption', 'thead', 'tbody', 'tfoot', 'tr', 'th', 'td', 'colgroup', 'col']);
+  const BOOLEAN_ATTRIBUTES = new Set(['required', 'aria-required', 'checked', 'aria-checked', 'selected', 'aria-selected', 'readonly', 'aria-readonly', 'disabled', 'aria-disabled']);
+  const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  let counter = 0;
+  const uniqueId = (): string => {
+    counter += 1;
+    const n = counter % (62 * 62 * 62);
+    return `A${ALPHABET[Math.floor(n / 3844)]}${ALPHABET[Math.floor(n / 62) % 62]}${ALPHABET[n % 62]}`;
+  };
+  const hoverOnly = (el: Element): boolean => {
+    // The class attribute, not className: an svg's className is an SVGAnimatedString.
+    const own = el.getAttribute('class') ?? '';
+    const parentClass = el.parentElement?.getAttribute('class') ?? '';
+    if (/hover-|-hover/.test(own) || /hover-|-hover/.test(parentClass)) return true;
+    let parent = el.parentElement;
+    for (let depth = 0; parent && parent !== document.body && depth < 5; depth++, parent = parent.parentElement) {
+      if (/hover|card|item/.test(parent.getAttribute('class') ?? '')) return true;
+    }
+    return false;
   };
   const visible = (el: Element): boolean => {
-    if (typeof el.checkVisibility === 'function' && !el.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true })) return false;
+    const tag = el.tagName.toLowerCase();
+    if (tag === 'input' && ['radio', 'checkbox'].includes((el as HTMLInputElement).type)) return el.parentElement ? visible(el.parentElement) : false;
+    const style = getComputedStyle(el);
+    if (style.display === 'contents') return [...el.children].some(visible);
+    if (!el.checkVisibility() || style.visibility !== 'visible') return false;
     const rect = el.getBoundingClientRect();
-    return rect.width > 0 || rect.height > 0 || (el.tagName === 'INPUT' && ['checkbox', 'radio'].includes((el as HTMLInputElement).type));
+    if (rect.width <= 0 || rect.height <= 0) return hoverOnly(el);
+    return (rect.left + rect.width) / 2 + window.scrollX >= 0;
+  };
+  const hidden = (el: Element): boolean => getComputedStyle(el).display === 'none' || (el as HTMLElement).hidden === true;
+  const interactable = (el: Element): boolean => {
+    const tag = el.tagName.toLowerCase();
+    const role = el.getAttribute('role')?.toLowerCase().trim();
+    if (role === 'textbox') return !(el as HTMLInputElement).readOnly && !el.hasAttribute('readonly');
+    if (role && WIDGET_ROLES.has(role)) return true;
+    const style = getComputedStyle(el);
+    if (style.pointerEvents === 'none' && !(el as HTMLButtonElement).disabled && !hoverOnly(el)) return false;
+    if (tag === 'input') return (el as HTMLInputElement).type !== 'hidden' || style.cursor === 'pointer';
+    if (['html', 'iframe', 'frameset', 'frame'].includes(tag)) return false;
+    if (tag === 'a' && (el as HTMLAnchorElement).href) return true;
+    if (['button', 'select', 'option', 'textarea'].includes(tag)) return true;
+    if (tag === 'label' && (el as HTMLLabelElement).control && !((el as HTMLLabelElement).control as HTMLInputElement).disabled) return true;
+    if (el.hasAttribute('onclick') || (el as HTMLElement).isContentEditable || el.hasAttribute('jsaction')) return true;
+    if ((tag === 'ul' || tag === 'div') && role === 'listbox') return true;
+    if ((tag === 'li' || tag === 'div') && role === 'option') return true;
+    if (POINTER_TAGS.has(tag) || /button|select|option|textarea/.test(tag)) return style.cursor === 'pointer';
+    return false;
   };
   const ownText = (el: Element): string => {
-    let text = '';
-    for (const node of el.childNodes) if (node.nodeType === Node.TEXT_NODE) text += ` ${node.textContent ?? ''}`;
-    return text.replace(/\s+/g, ' ').trim();
+    const parts: string[] = [];
+    for (const node of el.childNodes) if (node.nodeType === Node.TEXT_NODE && (node.textContent ?? '').trim()) parts.push((node.textContent ?? '').trim());
+    return parts.join(';');
+  };
+  const pseudo = (el: Element, which: '::before' | '::after'): string => {
+    const content = getComputedStyle(el, which).content;
+    if (!content || content === 'none' || content === 'normal') return '';
+    return content.replace(/^["']|["']$/g, '');
   };
   const attributesOf = (el: Element): Record<string, string | boolean> => {
     const out: Record<string, string | boolean> = {};
-    for (const attr of el.attributes) out[attr.name] = attr.value === '' ? true : attr.value;
-    if (el instanceof HTMLInputElement) {
-      if (el.type === 'password') out.value = '*'.repeat(el.value.length);
-      else if (el.value) out.value = el.value;
-      if (el.type === 'checkbox' || el.type === 'radio') out.checked = el.checked;
-    } else if (el instanceof HTMLTextAreaElement && el.value) out.value = el.value;
+    for (const attr of el.attributes) out[attr.name] = BOOLEAN_ATTRIBUTES.has(attr.name) ? attr.value.toLowerCase() !== 'false' : attr.value;
+    const live = el as HTMLInputElement;
+    const tag = el.tagName.toLowerCase();
+    if (live.required !== undefined) {
+      delete out.required;
+      delete out['aria-required'];
+      if (live.required) out.required = true;
+    }
+    if (live.checked !== undefined) {
+      delete out.checked;
+      delete out['aria-checked'];
+      if (live.checked) out.checked = true;
+      else if (tag === 'input' && (live.type === 'checkbox' || live.type === 'radio')) out.checked = false;
+    }
+    if (live.readOnly !== undefined) {
+      delete out.readonly;
+      delete out['aria-readonly'];
+      if (live.readOnly) out.readonly = true;
+    }
+    if (live.disabled !== undefined) {
+      delete out.disabled;
+      delete out['aria-disabled'];
+      if (live.disabled) out.disabled = true;
+    }
+    if (tag === 'input' || tag === 'textarea') out.value = live.type === 'password' ? '*'.repeat(live.value.length) : live.value;
     return out;
   };
-  const build = (el: Element): RawElement | null => {
-    if (SKIP.has(el.tagName) || !visible(el)) return null;
+  const build = (el: Element, isInteractable: boolean): RawElement => {
     const tag = el.tagName.toLowerCase();
-    const node: RawElement = { tag, interactable: interactable(el), attributes: attributesOf(el), text: ownText(el), children: [] };
+    const node: RawElement = { tag, id: uniqueId(), interactable: isInteractable, attributes: attributesOf(el), text: ownText(el), before: pseudo(el, '::before'), after: pseudo(el, '::after'), children: [] };
     if (el instanceof HTMLSelectElement) {
-      node.options = [...el.options].map((o, index) => ({ index, text: o.text.trim(), value: o.value }));
-      return node;
-    }
-    if (tag === 'svg') return node;
-    const kids = el.shadowRoot ? [...el.shadowRoot.children] : [...el.children];
-    for (const child of kids) {
-      const built = build(child);
-      if (built) node.children.push(built);
+      node.options = [...el.options].map((o) => ({ index: o.index, text: (o.textContent ?? '').replace(/\s+/g, ' ').trim() }));
+      const selected = el.querySelector('option:checked');
+      if (selected) node.attributes.selected = (selected.textContent ?? '').replace(/\s+/g, ' ').trim();
     }
     return node;
   };
-  return document.body ? build(document.body) : null;
+  const roots: RawElement[] = [];
+  const process = (el: Element, parent: RawElement | null, insideSvg: boolean): void => {
+    const tag = el.tagName.toLowerCase();
+    if (tag === 'head' || tag === 'option') return;
+    let attachTo = parent;
+    if (visible(el) && !hidden(el) && tag !== 'script' && tag !== 'style') {
+      const isInteractable = interactable(el);
+      const keep =
+        isInteractable ||
+        ['frameset', 'iframe', 'frame'].includes(tag) ||
+        el.shadowRoot !== null ||
+        TABLE_TAGS.has(tag) ||
+        pseudo(el, '::before') !== '' ||
+        pseudo(el, '::after') !== '' ||
+        tag === 'svg' ||
+        insideSvg ||
+        (tag === 'div' && getComputedStyle(el).display === 'flex' && el.children.length > 1) ||
+        (ownText(el).length > 0 && ownText(el).length <= 5000);
+      if (keep) {
+        const node = build(el, isInteractable);
+        if (parent) parent.children.push(node);
+        else roots.push(node);
+        attachTo = node;
+      }
+    }
+    const svg = insideSvg || tag === 'svg';
+    for (const child of el.children) process(child, attachTo, svg);
+    if (el.shadowRoot) for (const child of el.shadowRoot.children) process(child, attachTo, svg);
+  };
+  process(document.documentElement, null, false);
+  const trimDuplicatedText = (node: RawElement): void => {
+    if (node.children.length === 0 && !node.options) return;
+    for (const option of node.options ?? []) node.text = node.text.replace(option.text, '');
+    for (const child of node.children) {
+      node.text = node.text.replace(child.text, '');
+      trimDuplicatedText(child);
+    }
+    node.text = node.text.replace(/;+/g, ';').replace(/^;+|;+$/g, '');
+  };
+  const removeOrphans = (nodes: RawElement[]): RawElement[] =>
+    nodes.filter((node) => {
+      node.children = removeOrphans(node.children);
+      return !(node.tag === 'label' && node.children.length === 0 && !node.attributes.for && !node.text);
+    });
+  const result = removeOrphans(roots);
+  for (const root of result) trimDuplicatedText(root);
+  return result;
 }
 /* oxlint-enable unicorn/consistent-function-scoping */
 
-type Trimmed = { tag: string; id?: string; attributes: Array<[string, string | boolean]>; text: string; options?: RawElement['options']; children: Trimmed[] };
-
-function uniqueIds(): () => string {
-  const base62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-  let counter = 0;
-  return () => {
-    let n = counter++;
-    let out = '';
-    for (let i = 0; i < 3; i++) {
-      out = base62[n % 62] + out;
-      n = Math.floor(n / 62);
-    }
-    return `A${out}`;
-  };
+function keepId(node: RawElement): boolean {
+  const { disabled, 'aria-disabled': ariaDisabled } = node.attributes;
+  if (disabled === undefined && ariaDisabled === undefined) return node.interactable;
+  return Boolean(disabled) || Boolean(ariaDisabled) || node.interactable;
 }
 
-function trim(node: RawElement, nextId: () => string): Trimmed | null {
-  const children = node.children.map((c) => trim(c, nextId)).filter((c): c is Trimmed => c !== null);
-  const attributes: Array<[string, string | boolean]> = [];
+function trimmedAttributes(node: RawElement): Array<[string, string | boolean]> {
+  const out: Array<[string, string | boolean]> = [];
   for (const [name, value] of Object.entries(node.attributes)) {
-    if (!RESERVED_ATTRIBUTES.has(name)) continue;
-    if (typeof value === 'string' && value.startsWith('data:') && value.includes('base64')) continue;
-    if (name === 'href' && typeof value === 'string' && value.length > 150) {
-      attributes.push([name, `{{_${createHash('sha256').update(value).digest('hex')}}}`]);
-      continue;
-    }
-    attributes.push([name, value]);
+    if (BASE64_ATTRIBUTES.has(name) && typeof value === 'string' && value.includes('data:')) continue;
+    if (name === 'role' && (value === 'listbox' || value === 'option')) out.push([name, value]);
+    if (RESERVED_ATTRIBUTES.has(name)) out.push([name, value]);
   }
-  if (!node.interactable && !node.text && children.length === 0 && !node.options) return null;
-  const out: Trimmed = { tag: node.tag, attributes, text: node.text, children };
-  if (node.interactable) out.id = nextId();
-  if (node.options) out.options = node.options;
   return out;
 }
 
-function escape(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+function attribute(name: string, value: string | boolean): string {
+  if (typeof value === 'boolean') return `${name}="${String(value)}"`;
+  return value ? `${name}="${value}"` : name;
 }
 
-function render(node: Trimmed): string {
-  const attrs = [...(node.id ? [['id', node.id] as [string, string]] : []), ...node.attributes]
-    .map(([name, value]) => (value === true ? name : value === false ? `${name}="false"` : `${name}="${escape(value)}"`))
-    .join(' ');
-  const open = `<${node.tag}${attrs ? ` ${attrs}` : ''}>`;
-  const options = (node.options ?? []).map((o) => `<option index="${o.index}">${escape(o.text)}</option>`).join('');
-  const inner = `${escape(node.text)}${node.children.map(render).join('')}${options}`;
-  if (VOID.has(node.tag) && inner === '') return open;
-  return `${open}${inner}</${node.tag}>`;
+/** `json_to_html` of one trimmed element. */
+function render(node: RawElement): string {
+  const children = node.children.map(render).join('');
+  const options = (node.options ?? []).map((o) => `<option index="${o.index}">${o.text}</option>`).join('');
+  if (node.tag === 'svg') return node.interactable ? `<svg id="${node.id}"></svg>` : '<svg></svg>';
+  const attributes = trimmedAttributes(node).map(([name, value]): [string, string | boolean] =>
+    name === 'href' && typeof value === 'string' && value.length > 150 ? [name, `{{_${createHash('sha256').update(value).digest('hex')}}}`] : [name, value],
+  );
+  if (keepId(node)) attributes.push(['id', node.id]);
+  const open = `<${node.tag}${attributes.length > 0 ? ` ${attributes.map(([name, value]) => attribute(name, value)).join(' ')}` : ''}>`;
+  if (SELF_CLOSING.has(node.tag) && !options && !children && !node.before && !node.after) return open;
+  return `${open}${node.before}${node.text}${children}${options}${node.after}</${node.tag}>`;
 }
 
 /** The page as Skyvern's trimmed element tree in HTML form (main frame). */
 export async function skyvernElementTree(page: Page): Promise<string> {
-  const raw = await page.mainFrame().evaluate(walkPage);
-  if (!raw) return '';
-  const trimmed = trim(raw, uniqueIds());
-  return trimmed ? render(trimmed) : '';
+  const roots = await page.mainFrame().evaluate(walkPage);
+  return roots.map(render).join('');
 }
