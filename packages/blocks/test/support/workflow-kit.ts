@@ -31,6 +31,14 @@ export async function runYaml(
   return petrel.service.waitForWorkflowRun(petrel.namespace, started.run_id, { timeoutMs });
 }
 
+/** A block's output in a run response (`<label>_output`); throws when the run has none. */
+// oxlint-disable-next-line typescript/no-unnecessary-type-parameters -- a typed read of test data
+export function outputOf<T>(run: WorkflowRunResponse, label: string): T {
+  const output = run.output?.[`${label}_output`];
+  if (output === undefined) throw new Error(`run ${run.run_id} has no ${label}_output (${run.status}: ${run.failure_reason ?? ''})`);
+  return output as T;
+}
+
 /** `label status` lines of a timeline, children indented (for readable assertions). */
 export function timelineLines(nodes: readonly WorkflowRunTimeline[], depth = 0): string[] {
   return nodes.flatMap((node) => [`${'  '.repeat(depth)}${node.block?.label ?? '?'} ${node.block?.status ?? '?'}`, ...timelineLines(node.children, depth + 1)]);

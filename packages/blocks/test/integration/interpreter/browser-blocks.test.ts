@@ -12,7 +12,7 @@ import type { LocalPetrel } from '../../support/local-petrel.ts';
 import { startLocalPetrel } from '../../support/local-petrel.ts';
 import type { PortalModelLog } from '../../support/portal-model.ts';
 import { portalWorkflowModel } from '../../support/portal-model.ts';
-import { runYaml, skipWithoutChromium, timelineLines } from '../../support/workflow-kit.ts';
+import { outputOf, runYaml, skipWithoutChromium, timelineLines } from '../../support/workflow-kit.ts';
 
 const PARAMETERS = `
   parameters:
@@ -82,7 +82,7 @@ workflow_definition:${PARAMETERS}
       expected.map((o) => [o.id, o.total]),
     );
     const first = expected[0]?.id ?? '';
-    assert.equal((run.output?.['open_first_output'] as { final_url: string }).final_url, `${petrel.portal.url}/orders/${first}`);
+    assert.equal(outputOf<{ final_url: string }>(run, 'open_first').final_url, `${petrel.portal.url}/orders/${first}`);
     // One login for the whole run: the other blocks reused the signed-in browser.
     assert.deepEqual(portal.submissions.logins.map((l) => `${l.step} ${l.outcome}`), ['password ok', 'totp ok']);
     // Files: the printed page and the invoice, named as the blocks asked, with their bytes stored.
@@ -96,7 +96,7 @@ workflow_definition:${PARAMETERS}
     }
     const invoiceText = (await petrel.blobStore.get((await petrel.blobStore.list(`runs/${run.run_id}/${run.downloaded_files?.[1]?.artifact_id}-`))[0]?.key ?? '')).body.toString('latin1');
     assert.ok(invoiceText.length > 500);
-    assert.equal((run.output?.['still_signed_in_output'] as { decision: string }).decision, 'complete');
+    assert.equal(outputOf<{ decision: string }>(run, 'still_signed_in').decision, 'complete');
     assert.ok((run.step_count ?? 0) >= 4, `agent steps: ${run.step_count}`);
 
     const timeline = await petrel.service.getWorkflowRunTimeline(petrel.namespace, run.run_id);
@@ -139,7 +139,7 @@ workflow_definition:${PARAMETERS}
   });
 
   it('action clicks its selector without the model, and falls back to the agent when the selector misses', async () => {
-    const before = requests.filter((r) => r.kind === 'action').length;
+    const seen = requests.filter((r) => r.kind === 'action').length;
     const run = await runYaml(
       petrel,
       `
@@ -162,16 +162,16 @@ workflow_definition:${PARAMETERS}
     );
     assert.equal(run.status, 'completed', run.failure_reason ?? '');
     const timeline = await petrel.service.getWorkflowRunTimeline(petrel.namespace, run.run_id);
-    assert.equal((run.output?.['open_form_output'] as { selector: string }).selector, '#apply-toggle');
-    assert.match((run.output?.['to_reports_output'] as { final_url: string }).final_url, /\/reports$/);
+    assert.equal(outputOf<{ selector: string }>(run, 'open_form').selector, '#apply-toggle');
+    assert.match(outputOf<{ final_url: string }>(run, 'to_reports').final_url, /\/reports$/);
     assert.deepEqual(timelineLines(timeline), ['open_job completed', 'open_form completed', 'to_reports completed']);
     // Only the fallback asked the model.
-    const actions = requests.filter((r) => r.kind === 'action').slice(before);
+    const actions = requests.filter((r) => r.kind === 'action').slice(seen);
     assert.ok(actions.length >= 1 && actions.every((r) => /Reports/.test(r.goal)), JSON.stringify(actions.map((a) => a.goal)));
   });
 
   it('task navigates then extracts; task_v2 plans first', async () => {
-    const before = requests.length;
+    const seen = requests.length;
     const run = await runYaml(
       petrel,
       `
@@ -192,8 +192,8 @@ workflow_definition:${PARAMETERS}
       params(),
     );
     assert.equal(run.status, 'completed', run.failure_reason ?? '');
-    assert.ok(requests.slice(before).some((r) => r.kind === 'plan'), 'task_v2 made a planning call');
-    const orders = (run.output?.['march_orders_output'] as { extracted_information: { orders: Array<{ order_id: string }> } }).extracted_information.orders;
+    assert.ok(requests.slice(seen).some((r) => r.kind === 'plan'), 'task_v2 made a planning call');
+    const orders = outputOf<{ extracted_information: { orders: Array<{ order_id: string }> } }>(run, 'march_orders').extracted_information.orders;
     assert.deepEqual(
       orders.map((o) => o.order_id),
       filterOrders(portal.data.orders, { start: '2026-03-01', end: '2026-03-03', status: '' }).map((o) => o.id),

@@ -12,7 +12,7 @@ import type { LocalPetrel } from '../../support/local-petrel.ts';
 import { startLocalPetrel } from '../../support/local-petrel.ts';
 import type { PortalModelLog } from '../../support/portal-model.ts';
 import { portalWorkflowModel } from '../../support/portal-model.ts';
-import { runYaml, timelineLines, waitFor } from '../../support/workflow-kit.ts';
+import { outputOf, runYaml, timelineLines, waitFor } from '../../support/workflow-kit.ts';
 
 describe('control flow', () => {
   let petrel: LocalPetrel;
@@ -82,7 +82,7 @@ workflow_definition:
     assert.equal(run.status, 'completed', run.failure_reason ?? '');
     const outer = run.output?.['outer_output'] as unknown[][];
     assert.equal(outer.length, 3);
-    const doubled = (run.output?.['double_output'] as { doubled: number }).doubled;
+    const doubled = outputOf<{ doubled: number }>(run, 'double').doubled;
     assert.equal(doubled, 8, 'the last double ran on 4');
     const timeline = await petrel.service.getWorkflowRunTimeline(petrel.namespace, run.run_id);
     assert.deepEqual(timelineLines(timeline), [
@@ -133,7 +133,7 @@ workflow_definition:
   });
 
   it('version 2: Jinja, prompt and default branches, and a cycle through a conditional', async () => {
-    const before = requests.filter((r) => r.kind === 'conditions').length;
+    const seen = requests.filter((r) => r.kind === 'conditions').length;
     const run = await runYaml(
       petrel,
       `
@@ -173,7 +173,7 @@ workflow_definition:
     assert.equal(timeline[1]?.block?.executed_branch_expression, '{{ tick_output.n < 3 }}');
     assert.equal(timeline[1]?.block?.executed_branch_result, true);
     // The prompt branch was asked only once the Jinja branch was false (one model call, not three).
-    assert.equal(requests.filter((r) => r.kind === 'conditions').length - before, 1);
+    assert.equal(requests.filter((r) => r.kind === 'conditions').length - seen, 1);
     const graph = await petrel.service.getVersionGraph(petrel.namespace, run.workflow_permanent_id);
     assert.deepEqual(Object.keys(graph.workflow.functions), ['tick', 'again', 'never', 'done']);
   });
@@ -197,7 +197,7 @@ workflow_definition:
 `,
     );
     assert.equal(run.status, 'completed', run.failure_reason ?? '');
-    assert.equal((run.output?.['repeat_output'] as unknown[]).length, 3);
+    assert.equal(outputOf<unknown[]>(run, 'repeat').length, 3);
     assert.deepEqual(run.output?.['step_output'], { i: 3 });
   });
 
@@ -258,7 +258,7 @@ workflow_definition:
     offsetMs = 0;
     assert.equal(run.status, 'timed_out');
     assert.match(run.failure_reason ?? '', /max_elapsed_time_minutes 1/);
-    assert.equal((run.output?.['tick_output'] as { status_code: number }).status_code, 200);
+    assert.equal(outputOf<{ status_code: number }>(run, 'tick').status_code, 200);
   });
 
   it('unsupported blocks and vault parameters fail with their codes', async () => {
