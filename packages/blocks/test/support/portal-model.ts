@@ -39,7 +39,13 @@ function find(elements: readonly PageElement[], role: string | RegExp, name: Reg
   return elements.find((e) => (typeof role === 'string' ? e.role === role : role.test(e.role)) && name.test(e.name));
 }
 
+let elementKeyName = 'elementId';
+
 function call(name: string, input: Record<string, unknown> = {}): { name: string; input: unknown } {
+  if ('elementId' in input && elementKeyName !== 'elementId') {
+    const { elementId, ...rest } = input;
+    return { name, input: { ...rest, [elementKeyName]: elementId } };
+  }
   return { name, input };
 }
 
@@ -70,6 +76,13 @@ export type PortalModelOptions = {
   /** Called with every request the policy answers. */
   onRequest?: (entry: PortalModelLog, request: FakeModelRequest) => void;
 };
+
+/** The name of the element-id argument the agent's tools take (read from the offered click tool). */
+function elementKeyOf(request: FakeModelRequest): string {
+  const click = request.tools.find((t) => t.name === 'click');
+  const properties = (click?.inputSchema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {};
+  return 'elementId' in properties ? 'elementId' : 'id';
+}
 
 function actionTurn(text: string, history: string[]): FakeTurn {
   const goal = section(text, 'GOAL');
@@ -341,6 +354,7 @@ export function portalWorkflowModel(options: PortalModelOptions = {}): FakeRespo
     if (request.tools.some((t) => t.name === 'complete')) {
       log('action');
       const history = section(text, 'HISTORY').split('\n');
+      elementKeyName = elementKeyOf(request);
       return actionTurn(text, history);
     }
     if (system.startsWith('You check whether')) {
