@@ -153,7 +153,9 @@ export function createMemoryWorkflowRepository(): WorkflowRepository {
           (filter.savedTasks === undefined || (filter.savedTasks === 'only') === row.isSavedTask) &&
           (filter.templates === undefined || filter.templates === row.isTemplate),
       );
-      rows.sort((a, b) => ((first.get(b.workflowPermanentId) ?? '') < (first.get(a.workflowPermanentId) ?? '') ? -1 : 1) || (a.workflowPermanentId < b.workflowPermanentId ? 1 : -1));
+      // Newest workflow first; ids are time-ordered, so they break ties within a millisecond.
+      const key = (row: WorkflowVersionRow): string => `${first.get(row.workflowPermanentId) ?? ''}\u0000${row.workflowPermanentId}`;
+      rows.sort((a, b) => (key(a) < key(b) ? 1 : key(a) > key(b) ? -1 : 0));
       return page(rows, filter).map(copy);
     },
     async softDelete(namespace, workflowPermanentId, deletedAt) {
