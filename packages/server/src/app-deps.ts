@@ -1,5 +1,6 @@
 // The dependencies `createApp` runs on, in one typed object. The engine, the browser pool, the model
 // configuration and the blob store are plugged in here as they land.
+import type { AgentRuntime, TaskService } from '@petrel/agent';
 import type { BlobStore, BrowserPool } from '@petrel/browser';
 import type { Logger } from '@petrel/protocol';
 import type { ApiKeyAuthenticator } from './auth/authenticator.ts';
@@ -52,6 +53,10 @@ export type AppDeps = {
   browserPool?: BrowserPool | undefined;
   /** Browser profiles; present with a blob store. */
   browserProfiles?: BrowserProfileService | undefined;
+  /** The agent runtime of this process (present with a browser pool). */
+  agent?: AgentRuntime | undefined;
+  /** Task runs (`POST /v1/run/tasks` and the helpers); the task routes answer 503 without it. */
+  tasks?: TaskService | undefined;
   /** Aborted when the server starts shutting down: long-lived answers (event streams) end. */
   shutdownSignal?: AbortSignal;
   /** Quiet time before an event stream sends a heartbeat comment, in ms. Default 15 000. */

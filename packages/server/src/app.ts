@@ -21,6 +21,7 @@ import { registerKeyRoutes } from './routes/key-routes.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
 import type { RouteContext } from './routes/route-context.ts';
 import { registerRunRoutes } from './routes/run-routes.ts';
+import { registerTaskRoutes } from './routes/task-routes.ts';
 import { registerWebhookRoutes } from './routes/webhook-routes.ts';
 
 /** The app type `createApp` returns. */
@@ -57,6 +58,7 @@ export function createApp(deps: AppDeps): PetrelApp {
   registerKeyRoutes(app, ctx);
   registerCredentialRoutes(app, ctx);
   registerWebhookRoutes(app, ctx);
+  registerTaskRoutes(app, ctx);
   registerRunRoutes(app, ctx);
   registerArtifactRoutes(app, ctx);
   registerBrowserRoutes(app, ctx);

@@ -12,7 +12,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
-import { createBrowserPool, createSessionManager } from '@petrel/browser';
+import { createSessionManager } from '@petrel/browser';
 import { PetrelError, newId } from '@petrel/protocol';
 import type { Logger } from '@petrel/protocol';
 import { createApp } from './app.ts';
@@ -24,10 +24,14 @@ import type { ServerConfig } from './config/server-config.ts';
 import { startEngineHost } from './engine/engine-setup.ts';
 import type { EngineWiringOptions } from './engine/engine-setup.ts';
 import type { EngineHost } from './engine/engine-host.ts';
+import { createConfiguredBrowserPool } from './browsers/browser-pool-setup.ts';
 import { createConfiguredBlobStore } from './files/blob-setup.ts';
 import { startRetentionSweeper } from './files/retention.ts';
 import { deriveUrlSigningKey } from './files/signed-urls.ts';
 import { createInFlightTracker } from './http/request-context.ts';
+import { createServerAgent } from './agent/server-agent.ts';
+import type { ServerAgentOptions } from './agent/server-agent.ts';
+import { attachRunServices } from './runs/run-services.ts';
 import { createDeliveryWiring, startRunInfrastructure } from './runs/run-wiring.ts';
 import { createServerLogger } from './observability/logger.ts';
 import { createOutboundFetch } from './outbound/outbound-fetch.ts';
@@ -58,6 +62,8 @@ export type StartServerOptions = {
   engine?: false | EngineWiringOptions;
   /** Start no Chromium: no browser pool and no session manager (the session routes answer 503). Default false. */
   noBrowsers?: boolean;
+  /** Settings of the agent runtime over the config's model (tests: a model factory, shorter retries). Default the agent's. */
+  agent?: Pick<ServerAgentOptions, 'createModel' | 'runtime'>;
 };
 
 /** A running server. Dispose it (or call `close`) to shut down gracefully. */
@@ -110,9 +116,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     disposables.push(blobStore);
     const owner = config.workerId ?? newId('worker');
     // Disposed after the engine (steps in flight may use them): every context closed, every Chromium gone.
-    const browserPool = options.noBrowsers === true
-      ? undefined
-      : createBrowserPool({ blobStore, logger, maxContexts: config.browserContexts, downloadsRoot: join(config.dataDir, 'downloads'), ...(config.chromiumPath === undefined ? {} : { executablePath: config.chromiumPath }) });
+    const browserPool = options.noBrowsers === true ? undefined : createConfiguredBrowserPool(config, blobStore, logger);
     if (browserPool !== undefined) disposables.push(browserPool);
     const sessionManager = options.noBrowsers === true || config.browserSessions === 0
       ? undefined
@@ -152,6 +156,14 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       });
     }
     const bootstrap = await ensureBootstrap(deps.store, vault);
+    // Disposed after the engine (steps in flight use its browsers) and before the pool.
+    const agent = browserPool === undefined
+      ? undefined
+      : createServerAgent(deps, { browserPool, model: config.llm, allowedModels: config.llmAllowedModels, ...options.agent });
+    if (agent !== undefined) {
+      disposables.push(agent);
+      deps.agent = agent.runtime;
+    }
     let delivery: ReturnType<typeof createDeliveryWiring> | undefined;
     if (options.engine !== false) {
       const wiring = options.engine ?? {};
@@ -162,11 +174,17 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         serverStore: deps.store,
         logger,
         metrics: deps.metrics,
-        options: { ...wiring, resolvers: [delivery.resolver, ...(wiring.resolvers ?? [])] },
+        options: {
+          ...wiring,
+          ...(agent === undefined ? {} : { agentRuntime: agent.runtime }),
+          resolvers: [delivery.resolver, ...(agent === undefined ? [] : [agent.resolver]), ...(wiring.resolvers ?? [])],
+        },
       });
       // Disposed after HTTP has drained: in-flight invocations get the shutdown timeout to finish.
       disposables.push({ [Symbol.asyncDispose]: () => host.close({ graceMs: config.shutdownTimeoutMs }) });
       deps.engine = host;
+      // Before the components and the consumer: the run kinds must be there when the backlog is handled.
+      attachRunServices(deps, host, { runtime: agent?.runtime, requireModel: config.llm !== undefined || host.slots > 0 });
     }
     disposables.push(startRetentionSweeper({ store: deps.store, blobStore, artifactRetentionDays: config.artifactRetentionDays, logger }));
     if (options.components !== undefined) disposables.push(...(await options.components(deps, database)));

@@ -10,10 +10,12 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import { createBrowserPool } from '@petrel/browser';
 import { PetrelError, newId } from '@petrel/protocol';
 import type { Logger } from '@petrel/protocol';
+import { createServerAgent } from './agent/server-agent.ts';
+import type { ServerAgentOptions } from './agent/server-agent.ts';
 import type { AppDeps } from './app-deps.ts';
+import { createConfiguredBrowserPool } from './browsers/browser-pool-setup.ts';
 import type { ServerConfig } from './config/server-config.ts';
 import type { EngineHost } from './engine/engine-host.ts';
 import { startEngineHost } from './engine/engine-setup.ts';
@@ -24,6 +26,7 @@ import { createServerLogger } from './observability/logger.ts';
 import { createServerMetrics } from './observability/metrics.ts';
 import { createOutboundFetch } from './outbound/outbound-fetch.ts';
 import type { RunEventsConsumer } from './runs/run-events-consumer.ts';
+import { attachRunServices } from './runs/run-services.ts';
 import { createDeliveryWiring, startRunInfrastructure } from './runs/run-wiring.ts';
 import { createServerDeps } from './server-deps.ts';
 import { openDatabase } from './store/database.ts';
@@ -46,6 +49,8 @@ export type StartWorkerOptions = {
   components?: (deps: AppDeps) => Promise<AsyncDisposable[]> | AsyncDisposable[];
   /** Start no Chromium (no browser pool). Default false. */
   noBrowsers?: boolean;
+  /** Settings of the agent runtime over the config's model (tests: a model factory, shorter retries). Default the agent's. */
+  agent?: Pick<ServerAgentOptions, 'createModel' | 'runtime'>;
 };
 
 /** A running worker. Dispose it (or `close`) to stop: no new claims, in-flight instances get the shutdown timeout, leases are released. */
@@ -90,9 +95,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     owned.push(outboundFetch);
     const blobStore = createConfiguredBlobStore(config.blobStore);
     owned.push(blobStore);
-    const browserPool = options.noBrowsers === true
-      ? undefined
-      : createBrowserPool({ blobStore, logger, maxContexts: config.browserContexts, downloadsRoot: join(config.dataDir, 'downloads'), ...(config.chromiumPath === undefined ? {} : { executablePath: config.chromiumPath }) });
+    const browserPool = options.noBrowsers === true ? undefined : createConfiguredBrowserPool(config, blobStore, logger);
     if (browserPool !== undefined) owned.push(browserPool);
     const deps = createServerDeps({
       database,
@@ -111,11 +114,30 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     });
     const sessions = deps.browserSessions;
     if (sessions !== undefined) owned.push({ [Symbol.asyncDispose]: () => sessions.shutdown() });
+    // Disposed after the engine (steps in flight use its browsers) and before the pool.
+    const agent = browserPool === undefined
+      ? undefined
+      : createServerAgent(deps, { browserPool, model: config.llm, allowedModels: config.llmAllowedModels, ...options.agent });
+    if (agent !== undefined) {
+      owned.push(agent);
+      deps.agent = agent.runtime;
+    }
     if (options.components !== undefined) owned.push(...(await options.components(deps)));
     const delivery = createDeliveryWiring(deps);
     const wiring = options.engine ?? {};
-    host = await startEngineHost({ config, serverStore: deps.store, logger, metrics, options: { ...wiring, resolvers: [delivery.resolver, ...(wiring.resolvers ?? [])] } });
+    host = await startEngineHost({
+      config,
+      serverStore: deps.store,
+      logger,
+      metrics,
+      options: {
+        ...wiring,
+        ...(agent === undefined ? {} : { agentRuntime: agent.runtime }),
+        resolvers: [delivery.resolver, ...(agent === undefined ? [] : [agent.resolver]), ...(wiring.resolvers ?? [])],
+      },
+    });
     deps.engine = host;
+    attachRunServices(deps, host, { runtime: agent?.runtime, requireModel: true });
     consumer = startRunInfrastructure(deps, host, delivery);
     const runEvents = consumer;
     const engineHost = host;

@@ -35,6 +35,7 @@ export const ListRunsQuerySchema = PageQuerySchema.extend({
   status: oneOrMany(z.enum(RUN_STATUSES)).describe('Only runs in these statuses (repeat the parameter for several).'),
   run_type: oneOrMany(z.enum(RUN_TYPES)).describe('Only runs of these types.'),
   search_key: z.string().max(200).optional().describe('Only runs whose id or title contains this text.'),
+  developer_user_id: z.string().max(255).optional().describe('Petrel (seed 000): only runs started for this end user.'),
 });
 /** Parsed run list query. */
 export type ListRunsQuery = z.infer<typeof ListRunsQuerySchema>;

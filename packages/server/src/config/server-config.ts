@@ -3,6 +3,8 @@
 // everything below takes the parsed `ServerConfig`.
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { MODEL_PROVIDERS, compileModelConfig } from '@petrel/agent';
+import type { ModelConfig, ModelProvider } from '@petrel/agent';
 import { PetrelError } from '@petrel/protocol';
 
 /** Log levels pino understands, quietest last. */
@@ -54,6 +56,12 @@ export type ServerConfig = {
   browserContexts: number;
   /** Most persistent browser sessions this process keeps at once. Default 16. */
   browserSessions: number;
+  /** Attach the run browser pool to this remote Chromium over CDP instead of launching one. Default none (local Chromium). */
+  browserAddress: string | undefined;
+  /** The language model of agent steps (`PETREL_LLM_*`); undefined means runs that need one fail with `LLM_NOT_CONFIGURED`. */
+  llm: ModelConfig | undefined;
+  /** Model ids a run's `model.model_name` may pick; undefined allows any (the configured provider, endpoint and key are kept either way). */
+  llmAllowedModels: string[] | undefined;
 };
 
 /** Where blobs go: a local folder, or an S3-compatible bucket. */
@@ -97,7 +105,20 @@ export const SERVER_ENV = {
   chromiumPath: 'PETREL_CHROMIUM_PATH',
   browserContexts: 'PETREL_BROWSER_CONTEXTS',
   browserSessions: 'PETREL_BROWSER_SESSIONS',
+  browserAddress: 'PETREL_BROWSER_ADDRESS',
+  llm: 'PETREL_LLM_PROVIDER',
+  llmAllowedModels: 'PETREL_LLM_ALLOWED_MODELS',
 } as const satisfies Record<keyof ServerConfig, string>;
+
+/** Environment variables of the language model (used when `PETREL_LLM_PROVIDER` is set). */
+export const LLM_ENV = {
+  provider: 'PETREL_LLM_PROVIDER',
+  model: 'PETREL_LLM_MODEL',
+  apiKey: 'PETREL_LLM_API_KEY',
+  baseUrl: 'PETREL_LLM_BASE_URL',
+  structuredOutputs: 'PETREL_LLM_STRUCTURED',
+  allowedModels: 'PETREL_LLM_ALLOWED_MODELS',
+} as const;
 
 /** Environment variables of the S3-compatible blob store (used when `PETREL_S3_BUCKET` is set). */
 export const S3_ENV = {
@@ -244,6 +265,10 @@ export function loadServerConfig(env: Readonly<Record<string, string | undefined
   const rawSessions = env1(SERVER_ENV.browserSessions);
   const browserSessions = rawSessions === undefined ? 16 : parseInteger(SERVER_ENV.browserSessions, rawSessions, 0, 1000);
 
+  const rawBrowserAddress = env1(SERVER_ENV.browserAddress);
+  const browserAddress = rawBrowserAddress === undefined ? undefined : parseUrl(SERVER_ENV.browserAddress, rawBrowserAddress, ['http:', 'https:', 'ws:', 'wss:']);
+  const { llm, llmAllowedModels } = loadModelConfig(env1);
+
   return {
     dataDir,
     databaseUrl,
@@ -266,5 +291,41 @@ export function loadServerConfig(env: Readonly<Record<string, string | undefined
     chromiumPath: rawChromium === undefined ? undefined : resolve(rawChromium),
     browserContexts,
     browserSessions,
+    browserAddress,
+    llm,
+    llmAllowedModels,
   };
+}
+
+/** The model of `PETREL_LLM_*`, checked as the agent will check it (the key is never echoed). */
+function loadModelConfig(env1: (name: string) => string | undefined): { llm: ModelConfig | undefined; llmAllowedModels: string[] | undefined } {
+  const rawAllowed = env1(LLM_ENV.allowedModels);
+  const llmAllowedModels = rawAllowed === undefined ? undefined : rawAllowed.split(',').map((id) => id.trim()).filter((id) => id !== '');
+  if (llmAllowedModels !== undefined && llmAllowedModels.length === 0) fail(`${LLM_ENV.allowedModels} must list at least one model id`);
+  const provider = env1(LLM_ENV.provider);
+  if (provider === undefined) {
+    for (const name of [LLM_ENV.model, LLM_ENV.apiKey, LLM_ENV.baseUrl]) if (env1(name) !== undefined) fail(`${name} is set but ${LLM_ENV.provider} is not`);
+    return { llm: undefined, llmAllowedModels };
+  }
+  if (!(MODEL_PROVIDERS as readonly string[]).includes(provider)) fail(`${LLM_ENV.provider} must be one of ${MODEL_PROVIDERS.join(', ')} (got "${provider.slice(0, 40)}")`);
+  const model = env1(LLM_ENV.model);
+  if (model === undefined) fail(`${LLM_ENV.model} is required with ${LLM_ENV.provider}`);
+  const baseUrl = env1(LLM_ENV.baseUrl);
+  const apiKey = env1(LLM_ENV.apiKey);
+  const llm: ModelConfig = {
+    provider: provider as ModelProvider,
+    model,
+    ...(baseUrl === undefined ? {} : { baseUrl: parseUrl(LLM_ENV.baseUrl, baseUrl, ['http:', 'https:']) }),
+    ...(apiKey === undefined ? {} : { apiKey }),
+    ...(parseBoolean(LLM_ENV.structuredOutputs, env1(LLM_ENV.structuredOutputs) ?? 'false') ? { supportsStructuredOutputs: true } : {}),
+  };
+  try {
+    compileModelConfig(llm);
+  } catch (error) {
+    // The agent's message names the field; map it to the variable.
+    const field = (error as { details?: { field?: string } }).details?.field ?? 'model';
+    const variable = field === 'apiKey' ? LLM_ENV.apiKey : field === 'baseUrl' ? LLM_ENV.baseUrl : field === 'provider' ? LLM_ENV.provider : LLM_ENV.model;
+    fail(`${variable} is missing or invalid for ${LLM_ENV.provider}=${provider}`);
+  }
+  return { llm, llmAllowedModels };
 }

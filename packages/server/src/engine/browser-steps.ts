@@ -1,83 +1,36 @@
-// The extension points of browser steps in code workflows:
-//   step.browser(name, fn, config?)   runs `fn` with a page in the run's browser context, as a durable step
-//   step.task(name, input, config?)   runs an agent task (a prompt and a URL) as a durable step
-// They need the browser runtime and the agent loop, which are not wired into the server yet. Until a
-// `BrowserStepRuntime` is given to the engine host, calling either fails the step with
-// `INTEGRATION_NOT_CONFIGURED` (not retried), so a workflow that uses them says why it cannot run
-// instead of pretending. The runs/agent work supplies the runtime; nothing here drives a browser.
-import type { StepConfig, StepExtension, StepInstanceInfo, WorkflowStepBase } from '@petrel/engine';
-import type { RunContext } from '@petrel/browser';
+// Browser steps in code workflows:
+//   step.browser(name, fn, config?)   runs `fn({ page, run, signal })` in the instance's browser context, as a durable step
+//   step.task(name, input, config?)   runs an agent task as a child run (`tsk_…`) and waits for it durably
+// Both come from the agent (`createAgentStepExtensions`) over the process's agent runtime. A process
+// without one (no browser pool: `noBrowsers`, or an engine built without the agent) gets stand-ins
+// that fail the step with `INTEGRATION_NOT_CONFIGURED` (not retried), so a workflow that uses them
+// says why it cannot run there instead of pretending.
+import { createAgentStepExtensions } from '@petrel/agent';
+import type { AgentRuntime, AgentStepExtensions } from '@petrel/agent';
+import type { StepConfig, StepExtension, WorkflowStepBase } from '@petrel/engine';
 import { PetrelError } from '@petrel/protocol';
 
-/** What `step.browser`'s callback gets: the active tab and the run's browser context. */
-export type BrowserStepContext = {
-  /** The active Playwright page of the run's context. */
-  page: RunContext['page'];
-  /** The run's browser context (observe, act, artifacts). */
-  run: RunContext;
-  /** Aborts when the step times out or the instance is terminated. */
-  signal: AbortSignal;
-};
-
-/** The input of `step.task`: an agent task in Skyvern's terms. */
-export type TaskStepInput = {
-  /** What to do, in plain language. */
-  prompt: string;
-  /** Where to start; blank continues where the run's browser is. */
-  url?: string;
-  /** Most agent steps. Default the agent's. */
-  maxSteps?: number;
-  /** JSON Schema of the data to extract. */
-  dataExtractionSchema?: unknown;
-};
-
-/** What `step.task` returns. */
-export type TaskStepResult = {
-  status: 'completed' | 'failed' | 'terminated';
-  /** The extracted data or the agent's answer. */
-  output: unknown;
-  failureReason: string | null;
-};
-
-/** The browser runtime behind `step.browser` and `step.task` (supplied by the runs/agent work). */
-export type BrowserStepRuntime = {
-  /** Runs `fn` with the instance's browser context (created or restored from its checkpoint). */
-  withBrowser<T>(instance: StepInstanceInfo, fn: (context: BrowserStepContext) => Promise<T>, signal: AbortSignal): Promise<T>;
-  /** Runs an agent task in the instance's browser context. */
-  runTask(instance: StepInstanceInfo, input: TaskStepInput, signal: AbortSignal): Promise<TaskStepResult>;
-};
+export type { BrowserStepContext, TaskStepInput, TaskStepResult } from '@petrel/agent';
 
 declare module '@petrel/engine' {
-  interface StepExtensions {
-    /** Runs `fn` with a page in the run's browser context, as a durable step named `name`. */
-    browser<T>(name: string, fn: (context: BrowserStepContext) => Promise<T>, config?: StepConfig): Promise<T>;
-    /** Runs an agent task (prompt, url) in the run's browser context, as a durable step named `name`. */
-    task(name: string, input: TaskStepInput, config?: StepConfig): Promise<TaskStepResult>;
-  }
+  // `step.browser` and `step.task` are typed members of `step` in code workflows.
+  // oxlint-disable-next-line typescript/no-empty-interface, typescript/no-empty-object-type
+  interface StepExtensions extends AgentStepExtensions {}
 }
 
 function notConfigured(member: string): PetrelError {
-  return new PetrelError(
-    'INTEGRATION_NOT_CONFIGURED',
-    `step.${member}: browser steps are not available in this server yet (the browser runtime is not wired into code workflows)`,
-    { nonRetryable: true },
-  );
+  return new PetrelError('INTEGRATION_NOT_CONFIGURED', `step.${member}: browser steps are not available in this process (it runs no browser pool)`, { nonRetryable: true });
 }
 
-/** The `stepExtensions` of the engine for browser steps; without a runtime they fail with `INTEGRATION_NOT_CONFIGURED`. */
-export function createBrowserStepExtensions(runtime: BrowserStepRuntime | undefined): Record<string, StepExtension> {
-  return {
-    browser: (step: WorkflowStepBase, instance: StepInstanceInfo) =>
-      <T>(name: string, fn: (context: BrowserStepContext) => Promise<T>, config?: StepConfig): Promise<T> =>
-        step.do(name, config ?? {}, async (ctx) => {
-          if (runtime === undefined) throw notConfigured('browser');
-          return runtime.withBrowser(instance, fn, ctx.signal);
-        }),
-    task: (step: WorkflowStepBase, instance: StepInstanceInfo) =>
-      (name: string, input: TaskStepInput, config?: StepConfig): Promise<TaskStepResult> =>
-        step.do(name, config ?? {}, async (ctx) => {
-          if (runtime === undefined) throw notConfigured('task');
-          return runtime.runTask(instance, input, ctx.signal);
-        }),
-  };
+function failing(member: string): StepExtension {
+  return (step: WorkflowStepBase) => (name: string, _input: unknown, config?: StepConfig) =>
+    step.do(name, config ?? {}, () => {
+      throw notConfigured(member);
+    });
+}
+
+/** The `stepExtensions` of the engine for browser steps: the agent's over `runtime`, else stand-ins failing with `INTEGRATION_NOT_CONFIGURED`. */
+export function createBrowserStepExtensions(runtime: AgentRuntime | undefined): Record<string, StepExtension> {
+  if (runtime !== undefined) return createAgentStepExtensions(runtime);
+  return { browser: failing('browser'), task: failing('task') };
 }

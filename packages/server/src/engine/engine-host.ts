@@ -22,7 +22,7 @@ import type { InstanceStatus, Logger } from '@petrel/protocol';
 import type { ServerMetrics } from '../observability/metrics.ts';
 import type { ServerStore } from '../store/server-store.ts';
 import { createBrowserStepExtensions } from './browser-steps.ts';
-import type { BrowserStepRuntime } from './browser-steps.ts';
+import type { AgentRuntime } from '@petrel/agent';
 import { noWorkflows } from './workflow-loader.ts';
 import type { CodeUnit, LoadedWorkflows } from './workflow-loader.ts';
 
@@ -44,8 +44,8 @@ export type EngineHostOptions = {
   logger?: Logger;
   /** Metrics to feed (step durations, instances by status, queue depth). Default none. */
   metrics?: ServerMetrics;
-  /** The browser runtime behind `step.browser` / `step.task`. Default none: they fail with `INTEGRATION_NOT_CONFIGURED`. */
-  browserRuntime?: BrowserStepRuntime;
+  /** The agent runtime behind `step.browser` / `step.task`. Default none: they fail with `INTEGRATION_NOT_CONFIGURED`. */
+  agentRuntime?: AgentRuntime;
   /** More `step` members (added after `browser` and `task`). Default none. */
   stepExtensions?: Record<string, StepExtension>;
   /** Resolvers of dynamic code (block workflows, tasks), asked before the class-name mapping. More can be added with `addResolver`. */
@@ -182,7 +182,7 @@ export async function createEngineHost(options: EngineHostOptions): Promise<Engi
       slots,
       logger,
       resolveWorkflow,
-      stepExtensions: { ...createBrowserStepExtensions(options.browserRuntime), ...options.stepExtensions },
+      stepExtensions: { ...createBrowserStepExtensions(options.agentRuntime), ...options.stepExtensions },
       ...(options.workerId === undefined ? {} : { workerId: options.workerId }),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
       ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),

@@ -7,15 +7,15 @@ import type { Logger } from '@petrel/protocol';
 import type { ServerConfig } from '../config/server-config.ts';
 import type { ServerMetrics } from '../observability/metrics.ts';
 import type { ServerStore } from '../store/server-store.ts';
-import type { BrowserStepRuntime } from './browser-steps.ts';
+import type { AgentRuntime } from '@petrel/agent';
 import { createEngineHost } from './engine-host.ts';
 import type { EngineHost } from './engine-host.ts';
 import { loadWorkflowModules } from './workflow-loader.ts';
 
 /** What callers of `startServer` / `startWorker` may plug into the engine. */
 export type EngineWiringOptions = {
-  /** The browser runtime behind `step.browser` / `step.task`. Default none (they fail with `INTEGRATION_NOT_CONFIGURED`). */
-  browserRuntime?: BrowserStepRuntime;
+  /** The agent runtime behind `step.browser` / `step.task`. Default none (they fail with `INTEGRATION_NOT_CONFIGURED`). */
+  agentRuntime?: AgentRuntime;
   /** More `step` members. Default none. */
   stepExtensions?: Record<string, StepExtension>;
   /** Resolvers of dynamic code (block workflows, tasks). Default none. */
@@ -60,7 +60,7 @@ export async function startEngineHost(input: {
     metrics: input.metrics,
     ...(workflows === undefined ? {} : { workflows }),
     ...(config.workerId === undefined ? {} : { workerId: config.workerId }),
-    ...(options.browserRuntime === undefined ? {} : { browserRuntime: options.browserRuntime }),
+    ...(options.agentRuntime === undefined ? {} : { agentRuntime: options.agentRuntime }),
     ...(options.stepExtensions === undefined ? {} : { stepExtensions: options.stepExtensions }),
     ...(options.resolvers === undefined ? {} : { resolvers: options.resolvers }),
     ...(options.syncIntervalMs === undefined ? {} : { syncIntervalMs: options.syncIntervalMs }),

@@ -1,5 +1,5 @@
 // Credentials routes, with Skyvern's paths and shapes (skyvern.md §1.12, §1.13): create, list, get,
-// update, delete (secrets never echoed) and the TOTP push.
+// update, delete (secrets never echoed) and the TOTP push (which wakes the runs waiting for the code).
 import { createRoute, z } from '@hono/zod-openapi';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import {
@@ -11,8 +11,10 @@ import {
   TotpCodeCreateSchema,
   TotpCodeSchema,
 } from '@petrel/protocol';
+import type { Logger, TotpCode, TotpCodeCreate } from '@petrel/protocol';
 import { createCredential, getCredential, toCredentialResponse, updateCredential } from '../credentials/credential-service.ts';
 import { storePushedTotpCode } from '../credentials/totp-service.ts';
+import { wakeRunsForTotp } from '../credentials/totp-wakeup.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { API_KEY_SECURITY, IdempotencyHeaderSchema, errorResponses } from '../http/openapi-helpers.ts';
 import type { RouteContext } from './route-context.ts';
@@ -23,6 +25,12 @@ const json = <T>(schema: T) => ({ content: { 'application/json': { schema } } })
 export function registerCredentialRoutes(app: OpenAPIHono<AppEnv>, ctx: RouteContext): void {
   const { store, vault, now } = ctx.deps;
   const common = { tags: ['Credentials'], security: API_KEY_SECURITY };
+  // Stores the code, then wakes the runs waiting for it.
+  const pushTotp = async (organizationId: string, body: TotpCodeCreate, logger: Logger): Promise<TotpCode> => {
+    const code = await storePushedTotpCode(store, organizationId, body, now());
+    await wakeRunsForTotp({ engine: ctx.deps.engine?.engine, runs: ctx.deps.runs, logger, code });
+    return code;
+  };
 
   app.openapi(
     createRoute({
@@ -76,7 +84,7 @@ export function registerCredentialRoutes(app: OpenAPIHono<AppEnv>, ctx: RouteCon
       request: { headers: IdempotencyHeaderSchema, body: { required: true, ...json(TotpCodeCreateSchema) } },
       responses: { 200: { description: 'The stored code.', ...json(TotpCodeSchema) }, ...errorResponses(400, 403, 409, 413, 415, 422) },
     }),
-    async (c) => c.json(await storePushedTotpCode(store, c.get('principal').organizationId, c.req.valid('json'), now()), 200),
+    async (c) => c.json(await pushTotp(c.get('principal').organizationId, c.req.valid('json'), c.get('logger')), 200),
   );
 
   // Skyvern's legacy path of the same operation; kept out of the document.
@@ -90,7 +98,7 @@ export function registerCredentialRoutes(app: OpenAPIHono<AppEnv>, ctx: RouteCon
       request: { body: { required: true, ...json(TotpCodeCreateSchema) } },
       responses: { 200: { description: 'The stored code.', ...json(TotpCodeSchema) } },
     }),
-    async (c) => c.json(await storePushedTotpCode(store, c.get('principal').organizationId, c.req.valid('json'), now()), 200),
+    async (c) => c.json(await pushTotp(c.get('principal').organizationId, c.req.valid('json'), c.get('logger')), 200),
   );
 
   app.openapi(

@@ -1,7 +1,8 @@
 // The runs index routes (skyvern.md §1.3, §1.4, §1.7): `GET /v1/runs`, cancel (one and bulk) and
 // `retry_webhook`, through the run-kind registry; Petrel's webhook delivery log; and a run's live
-// events as Server-Sent Events fed by the engine outbox, resumable with `Last-Event-ID`. Getting one
-// run (`GET /v1/runs/{id}`) and creating runs belong to the task and workflow services.
+// events as Server-Sent Events fed by the engine outbox, resumable with `Last-Event-ID`; one run
+// (`GET /v1/runs/{id}`) and its timeline, shown by the run's kind. Creating runs belongs to the task
+// and workflow routes.
 import { createRoute, z } from '@hono/zod-openapi';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
@@ -15,7 +16,10 @@ import {
   RunListItemSchema,
   RunStreamEventSchema,
   RunWebhookReplayResponseSchema,
+  TaskRunResponseSchema,
   WebhookDeliverySchema,
+  WorkflowRunResponseSchema,
+  WorkflowRunTimelineSchema,
 } from '@petrel/protocol';
 import type { WebhookDelivery } from '@petrel/protocol';
 import type { AppEnv } from '../http/app-env.ts';
@@ -51,9 +55,46 @@ export function registerRunRoutes(app: OpenAPIHono<AppEnv>, ctx: RouteContext): 
         statuses: query.status,
         runTypes: query.run_type,
         search: query.search_key,
+        developerUserId: query.developer_user_id,
       });
       return c.json(rows.map((row) => runs.toListItem(row)), 200);
     },
+  );
+
+  app.openapi(
+    createRoute({
+      ...common,
+      middleware: [ctx.auth] as const,
+      method: 'get',
+      path: '/v1/runs/{run_id}',
+      operationId: 'getRun',
+      summary: 'Get a run',
+      description: 'A task (`tsk_…`) as `TaskRunResponse` or a workflow run (`wr_…`) as `WorkflowRunResponse`, discriminated by `run_type`. Artifact links are signed afresh on every read.',
+      request: { params: RunIdParamSchema },
+      responses: {
+        200: { description: 'The run.', ...json(z.union([TaskRunResponseSchema, WorkflowRunResponseSchema])) },
+        ...errorResponses(403, 404, 422, 503),
+      },
+    }),
+    // The kind built the answer in its own schema; the union documents both.
+    async (c) => c.json((await runs.response(c.get('principal').organizationId, c.req.valid('param').run_id)) as never, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      ...common,
+      middleware: [ctx.auth] as const,
+      method: 'get',
+      path: '/v1/runs/{run_id}/timeline',
+      operationId: 'getRunTimeline',
+      summary: 'Get a run\'s timeline',
+      description:
+        'Skyvern\'s `WorkflowRunTimeline[]`: for a workflow run, its blocks in the order they ran (a loop\'s iterations as children) with the agent\'s actions; ' +
+        'for a task, one `task` block with every action of every agent step.',
+      request: { params: RunIdParamSchema },
+      responses: { 200: { description: 'The timeline.', ...json(z.array(WorkflowRunTimelineSchema)) }, ...errorResponses(400, 403, 404, 422, 503) },
+    }),
+    async (c) => c.json(await runs.timeline(c.get('principal').organizationId, c.req.valid('param').run_id), 200),
   );
 
   app.openapi(

@@ -4,6 +4,7 @@
 // instance of `petrel-webhook-delivery` in the run's namespace, id `whd-<run>-<seq>`, so a retried
 // batch or a second process creating it again is a no-op). Its position is a durable outbox cursor
 // (`outbox.ack`), so a restart resumes where it stopped; several processes may run it at once.
+// Instances of run workflows that have no row yet are indexed here through their kind (`adopt`).
 import type { OutboxEvent, WorkflowDefinition } from '@petrel/engine';
 import type { Logger } from '@petrel/protocol';
 import type { EngineHost } from '../engine/engine-host.ts';
@@ -76,7 +77,13 @@ export function startRunEventsConsumer(options: RunEventsConsumerOptions): RunEv
     const byNamespace = new Map<string, OutboxEvent[]>();
     for (const event of lifecycle) byNamespace.set(event.namespace, [...(byNamespace.get(event.namespace) ?? []), event]);
     for (const [namespace, group] of byNamespace) {
-      const rows = await store.runs.findByInstances(namespace, group.map((e) => ({ workflow: e.workflowName, instanceId: e.instanceId })));
+      const instances = group.map((e) => ({ workflow: e.workflowName, instanceId: e.instanceId }));
+      const rows = await store.runs.findByInstances(namespace, instances);
+      // Instances of run workflows with no row: a crash between creating an instance and indexing it,
+      // or a run the engine started itself (a child task, a triggered workflow). Their kind indexes them.
+      const missing = instances.filter((i, index) => instances.findIndex((j) => j.workflow === i.workflow && j.instanceId === i.instanceId) === index
+        && !rows.some((row) => row.engine_workflow === i.workflow && row.engine_instance_id === i.instanceId));
+      if (missing.length > 0) rows.push(...(await runs.adoptInstances(namespace, missing)));
       if (rows.length === 0) continue;
       for (const row of rows) {
         const mine = group.filter((e) => e.workflowName === row.engine_workflow && e.instanceId === row.engine_instance_id);

@@ -8,7 +8,7 @@
 import type { StorageState } from '@petrel/browser';
 import type { Engine, InstanceDetails, OutboxEvent } from '@petrel/engine';
 import { FINAL_RUN_STATUSES, PetrelError, RUN_STATUSES } from '@petrel/protocol';
-import type { RunListItem, RunStatus } from '@petrel/protocol';
+import type { RunListItem, RunStatus, WorkflowRunTimeline } from '@petrel/protocol';
 import type { RunListFilter, RunRow } from '../store/run-store.ts';
 import type { ServerStore } from '../store/server-store.ts';
 
@@ -39,6 +39,8 @@ export type RunKind<Run = unknown> = {
   toResponse(run: Run, row: RunRow, ctx: RunKindContext): RunResponse | Promise<RunResponse>;
   /** Cancels the run; throws `INVALID_TRANSITION` when it is already final. */
   cancel(row: RunRow, ctx: RunKindContext): Promise<void>;
+  /** The run's timeline (Skyvern's `WorkflowRunTimeline[]`: blocks with their actions); without it the timeline route answers 400. */
+  timeline?(row: RunRow, ctx: RunKindContext): Promise<WorkflowRunTimeline[] | undefined>;
   /** The browser state a finished run saved (for `POST /v1/browser_profiles` with `workflow_run_id`). Default none. */
   browserState?(row: RunRow, ctx: RunKindContext): Promise<StorageState | undefined>;
   /**
@@ -46,6 +48,15 @@ export type RunKind<Run = unknown> = {
    * `GET /v1/runs/{id}/events`; `undefined` uses the default mapping, `[]` drops it.
    */
   mapEvent?(event: OutboxEvent, row: RunRow, ctx: RunKindContext): LiveEvent[] | undefined | Promise<LiveEvent[] | undefined>;
+  /**
+   * True for the engine workflows whose instances are runs of this kind. With `adopt`, the outbox
+   * consumer indexes such an instance that has no row yet: the repair of a crash between creating the
+   * instance and inserting its row, and the way runs started by the engine itself (a code workflow's
+   * `step.task`, a `workflow_trigger` block) get indexed.
+   */
+  claims?(engineWorkflow: string): boolean;
+  /** The index row of an instance of a claimed workflow (from its params), or undefined to leave it unindexed. */
+  adopt?(instance: InstanceDetails, ctx: RunKindContext): NewRun | undefined | Promise<NewRun | undefined>;
 };
 
 /** Builds the webhook payload of a run of one kind. */
@@ -71,6 +82,8 @@ export type NewRun = {
   browserSessionId?: string | null;
   triggerType?: string | null;
   createdAt?: Date;
+  /** The `totp_identifier`s the run may wait on for a pushed code (a push to one wakes the run). */
+  totpIdentifiers?: readonly string[];
 };
 
 /** The runs index and the run-kind registry. */
@@ -81,8 +94,19 @@ export type RunService = {
   registerRunResponseBuilder(kind: string, build: RunResponseBuilder): () => void;
   /** The handlers of a kind, or undefined. */
   findKind(kind: string): RunKind | undefined;
-  /** Adds a run to the index. */
+  /**
+   * Adds a run to the index and returns the row as inserted. Insert it right after creating the run's
+   * engine instance: when the consumer indexed the instance first (`adopt`), this sets the
+   * descriptive columns on that row and keeps its status snapshot.
+   */
   insert(run: NewRun): Promise<RunRow>;
+  /**
+   * Indexes instances of claimed workflows that have no row yet (see `RunKind.claims`); returns the
+   * rows inserted. Instances of workflows no kind claims are ignored.
+   */
+  adoptInstances(namespace: string, instances: ReadonlyArray<{ workflow: string; instanceId: string }>): Promise<RunRow[]>;
+  /** Unfinished runs of the organization that may wait for a code pushed for `identifier`, newest first. */
+  listWaitingForTotp(organizationId: string, identifier: string): Promise<RunRow[]>;
   /** A run of the organization; throws `RUN_NOT_FOUND`. */
   get(organizationId: string, runId: string): Promise<RunRow>;
   /** A run of the organization, or undefined. */
@@ -93,6 +117,8 @@ export type RunService = {
   updateStatus(organizationId: string, runId: string, patch: { status: RunStatus; startedAt?: Date | null; finishedAt?: Date | null }): Promise<void>;
   /** The run's API answer through its kind; throws `RUN_NOT_FOUND` (also when its instance is gone). */
   response(organizationId: string, runId: string): Promise<RunResponse>;
+  /** The run's timeline through its kind; throws `RUN_NOT_FOUND`, or `INVALID_INPUT` for a kind without one. */
+  timeline(organizationId: string, runId: string): Promise<WorkflowRunTimeline[]>;
   /** Reads the run through its kind and stores its status snapshot; returns the response, or undefined when gone. */
   refreshStatus(row: RunRow): Promise<RunResponse | undefined>;
   /** Cancels a run through its kind and refreshes its snapshot. */
@@ -172,6 +198,31 @@ export function createRunService(options: RunServiceOptions): RunService {
     return response;
   };
 
+  const toRow = (run: NewRun): RunRow => {
+    const at = (run.createdAt ?? now()).toISOString();
+    return {
+      run_id: run.runId,
+      organization_id: run.organizationId,
+      kind: run.kind,
+      run_type: run.runType,
+      engine_workflow: run.engineWorkflow,
+      engine_instance_id: run.engineInstanceId,
+      workflow_permanent_id: run.workflowPermanentId ?? null,
+      workflow_id: run.workflowId ?? null,
+      title: run.title ?? null,
+      status: run.status ?? 'created',
+      webhook_url: run.webhookUrl ?? null,
+      webhook_failure_reason: null,
+      developer_user_id: run.developerUserId ?? null,
+      browser_session_id: run.browserSessionId ?? null,
+      trigger_type: run.triggerType ?? null,
+      created_at: at,
+      modified_at: at,
+      started_at: null,
+      finished_at: null,
+    };
+  };
+
   return {
     registerRunKind(kind, handlers) {
       if (kinds.has(kind)) throw new PetrelError('ALREADY_EXISTS', `runs.registerRunKind: kind "${kind}" is already registered`);
@@ -188,31 +239,32 @@ export function createRunService(options: RunServiceOptions): RunService {
     },
     findKind: (kind) => kinds.get(kind),
     async insert(run) {
-      const at = (run.createdAt ?? now()).toISOString();
-      const row: RunRow = {
-        run_id: run.runId,
-        organization_id: run.organizationId,
-        kind: run.kind,
-        run_type: run.runType,
-        engine_workflow: run.engineWorkflow,
-        engine_instance_id: run.engineInstanceId,
-        workflow_permanent_id: run.workflowPermanentId ?? null,
-        workflow_id: run.workflowId ?? null,
-        title: run.title ?? null,
-        status: run.status ?? 'created',
-        webhook_url: run.webhookUrl ?? null,
-        webhook_failure_reason: null,
-        developer_user_id: run.developerUserId ?? null,
-        browser_session_id: run.browserSessionId ?? null,
-        trigger_type: run.triggerType ?? null,
-        created_at: at,
-        modified_at: at,
-        started_at: null,
-        finished_at: null,
-      };
+      const row = toRow(run);
       await store.runs.insert(row);
+      await store.runs.addTotpIdentifiers(run.organizationId, run.runId, run.totpIdentifiers ?? [], row.created_at);
       return row;
     },
+    async adoptInstances(namespace, instances) {
+      const adopted: RunRow[] = [];
+      const engine = options.engine?.();
+      if (engine === undefined) return adopted;
+      const ctx = context(namespace);
+      for (const { workflow, instanceId } of instances) {
+        const kind = [...kinds.values()].find((k) => k.adopt !== undefined && k.claims?.(workflow) === true);
+        if (kind?.adopt === undefined) continue;
+        const details = await engine.instances.find({ namespace, workflow, id: instanceId });
+        if (details === undefined) continue;
+        const run = await kind.adopt(details, ctx);
+        if (run === undefined || run.organizationId !== namespace) continue;
+        const row = toRow(run);
+        if (await store.runs.insertIfAbsent(row)) {
+          await store.runs.addTotpIdentifiers(run.organizationId, run.runId, run.totpIdentifiers ?? [], row.created_at);
+          adopted.push(row);
+        }
+      }
+      return adopted;
+    },
+    listWaitingForTotp: (organizationId, identifier) => store.runs.listWaitingForTotp(organizationId, identifier, FINAL_RUN_STATUSES, 100),
     get,
     find,
     list: (organizationId, filter) => store.runs.list(organizationId, filter),
@@ -223,6 +275,14 @@ export function createRunService(options: RunServiceOptions): RunService {
       return response;
     },
     refreshStatus,
+    async timeline(organizationId, runId) {
+      const row = await get(organizationId, runId);
+      const kind = kindOf(row, 'runs.timeline');
+      if (kind.timeline === undefined) throw new PetrelError('INVALID_INPUT', `runs.timeline: timeline not available for runs of type ${row.run_type}`);
+      const timeline = await kind.timeline(row, context(organizationId));
+      if (timeline === undefined) throw new PetrelError('RUN_NOT_FOUND', `runs.timeline: run ${runId.slice(0, 100)} is gone (past its retention)`);
+      return timeline;
+    },
     async cancel(organizationId, runId) {
       const row = await get(organizationId, runId);
       await kindOf(row, 'runs.cancel').cancel(row, context(organizationId));
@@ -268,7 +328,13 @@ export type EngineRunKindOptions<Response extends RunResponse> = {
   toResponse(details: InstanceDetails, row: RunRow, ctx: RunKindContext): Response | Promise<Response>;
   browserState?: RunKind<InstanceDetails>['browserState'];
   mapEvent?: RunKind<InstanceDetails>['mapEvent'];
+  /** The run's timeline from its instance (with steps). */
+  timeline?(details: InstanceDetails, row: RunRow, ctx: RunKindContext): WorkflowRunTimeline[] | Promise<WorkflowRunTimeline[]>;
 };
+
+function readInstance(row: RunRow, ctx: RunKindContext): Promise<InstanceDetails | undefined> {
+  return engineOf(ctx, 'runs.get').instances.find({ namespace: row.organization_id, workflow: row.engine_workflow, id: row.engine_instance_id }, { steps: true });
+}
 
 /**
  * A run kind backed by one engine instance (`row.engine_workflow` / `row.engine_instance_id` in the
@@ -276,8 +342,7 @@ export type EngineRunKindOptions<Response extends RunResponse> = {
  */
 export function engineRunKind<Response extends RunResponse>(options: EngineRunKindOptions<Response>): RunKind<InstanceDetails> {
   return {
-    get: (row, ctx) =>
-      engineOf(ctx, 'runs.get').instances.find({ namespace: row.organization_id, workflow: row.engine_workflow, id: row.engine_instance_id }, { steps: true }),
+    get: readInstance,
     toResponse: (details, row, ctx) => options.toResponse(details, row, ctx),
     async cancel(row, ctx) {
       try {
@@ -294,5 +359,13 @@ export function engineRunKind<Response extends RunResponse>(options: EngineRunKi
     },
     ...(options.browserState === undefined ? {} : { browserState: options.browserState }),
     ...(options.mapEvent === undefined ? {} : { mapEvent: options.mapEvent }),
+    ...(options.timeline === undefined
+      ? {}
+      : {
+          async timeline(row: RunRow, ctx: RunKindContext) {
+            const details = await readInstance(row, ctx);
+            return details === undefined ? undefined : options.timeline?.(details, row, ctx);
+          },
+        }),
   };
 }

@@ -259,6 +259,21 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('webhook_deliveries').addColumn('source', 'text', (c) => c.notNull().defaultTo('delivery')).execute();
     },
   },
+  '0004_run_totp_identifiers': {
+    async up(db: AnyDb): Promise<void> {
+      // A pushed 2FA code wakes the unfinished runs that may wait for it (by organization and identifier).
+      await db.schema
+        .createTable('run_totp_identifiers')
+        .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.organization_id').onDelete('cascade'))
+        .addColumn('totp_identifier', 'text', (c) => c.notNull())
+        .addColumn('run_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('run_totp_identifiers_pk', ['organization_id', 'totp_identifier', 'run_id'])
+        .execute();
+      await db.schema.createIndex('runs_org_developer').on('runs').columns(['organization_id', 'developer_user_id', 'created_at']).execute();
+      await db.schema.createIndex('runs_org_workflow').on('runs').columns(['organization_id', 'workflow_permanent_id', 'created_at']).execute();
+    },
+  },
 };
 
 /** Provides the server's migrations to Kysely's Migrator. */

@@ -20,6 +20,12 @@ export type RunListFilter = {
   statuses?: readonly string[] | undefined;
   runTypes?: readonly string[] | undefined;
   search?: string | undefined;
+  /** Only runs started for this end user. */
+  developerUserId?: string | undefined;
+  /** Only runs of this workflow (`wpid_…`). */
+  workflowPermanentId?: string | undefined;
+  /** Only runs of these kinds. */
+  kinds?: readonly string[] | undefined;
 };
 
 /** What `runs.updateStatus` may change. */
@@ -37,9 +43,57 @@ function escapeLike(text: string): string {
 /** The runs repository. */
 export function createRunsRepository(db: Kysely<ServerTables>) {
   return {
-    /** Inserts a run. */
+    /**
+     * Inserts a run; when the row is there already (the outbox consumer indexed the instance first),
+     * the descriptive columns are set from `row` and the status snapshot and times are kept.
+     */
     async insert(row: RunRow): Promise<void> {
-      await db.insertInto('runs').values(row).execute();
+      await db
+        .insertInto('runs')
+        .values(row)
+        .onConflict((oc) =>
+          oc
+            .column('run_id')
+            .doUpdateSet({
+              title: row.title,
+              webhook_url: row.webhook_url,
+              developer_user_id: row.developer_user_id,
+              browser_session_id: row.browser_session_id,
+              trigger_type: row.trigger_type,
+              workflow_permanent_id: row.workflow_permanent_id,
+              workflow_id: row.workflow_id,
+            })
+            .where('runs.organization_id', '=', row.organization_id),
+        )
+        .execute();
+    },
+    /** Inserts a run unless its id is indexed already; true when this call inserted it. */
+    async insertIfAbsent(row: RunRow): Promise<boolean> {
+      const result = await db.insertInto('runs').values(row).onConflict((oc) => oc.column('run_id').doNothing()).executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+    },
+    /** Records the `totp_identifier`s a run may wait on (repeats are ignored). */
+    async addTotpIdentifiers(organizationId: string, runId: string, identifiers: readonly string[], at: string): Promise<void> {
+      const unique = [...new Set(identifiers.filter((id) => id !== ''))];
+      if (unique.length === 0) return;
+      await db
+        .insertInto('run_totp_identifiers')
+        .values(unique.map((totp_identifier) => ({ organization_id: organizationId, totp_identifier, run_id: runId, created_at: at })))
+        .onConflict((oc) => oc.columns(['organization_id', 'totp_identifier', 'run_id']).doNothing())
+        .execute();
+    },
+    /** The organization's runs not in a final status that may wait on `identifier`, newest first (at most `limit`). */
+    async listWaitingForTotp(organizationId: string, identifier: string, finalStatuses: readonly string[], limit: number): Promise<RunRow[]> {
+      return db
+        .selectFrom('run_totp_identifiers as t')
+        .innerJoin('runs as r', (join) => join.onRef('r.run_id', '=', 't.run_id').onRef('r.organization_id', '=', 't.organization_id'))
+        .selectAll('r')
+        .where('t.organization_id', '=', organizationId)
+        .where('t.totp_identifier', '=', identifier)
+        .where('r.status', 'not in', [...finalStatuses])
+        .orderBy('r.created_at', 'desc')
+        .limit(limit)
+        .execute();
     },
     /** One run of the organization, or undefined. */
     async find(organizationId: string, runId: string): Promise<RunRow | undefined> {
@@ -50,6 +104,9 @@ export function createRunsRepository(db: Kysely<ServerTables>) {
       let query = db.selectFrom('runs').selectAll().where('organization_id', '=', organizationId);
       if (filter.statuses !== undefined && filter.statuses.length > 0) query = query.where('status', 'in', [...filter.statuses]);
       if (filter.runTypes !== undefined && filter.runTypes.length > 0) query = query.where('run_type', 'in', [...filter.runTypes]);
+      if (filter.kinds !== undefined && filter.kinds.length > 0) query = query.where('kind', 'in', [...filter.kinds]);
+      if (filter.developerUserId !== undefined) query = query.where('developer_user_id', '=', filter.developerUserId);
+      if (filter.workflowPermanentId !== undefined) query = query.where('workflow_permanent_id', '=', filter.workflowPermanentId);
       if (filter.search !== undefined && filter.search !== '') {
         const pattern = `%${escapeLike(filter.search.toLowerCase())}%`;
         query = query.where((eb) =>

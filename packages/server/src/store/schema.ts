@@ -124,6 +124,14 @@ export type WorkerCodeTable = {
   seen_at: string;
 };
 
+/** Which `totp_identifier`s a run may wait on for a pushed 2FA code (a push wakes them). */
+export type RunTotpIdentifiersTable = {
+  organization_id: string;
+  totp_identifier: string;
+  run_id: string;
+  created_at: string;
+};
+
 /** `runs`: the runs index (tasks and workflow runs), each backed by an engine instance. */
 export type RunsTable = {
   run_id: string;
@@ -234,6 +242,7 @@ export type ServerTables = {
   workflow_bindings: WorkflowBindingsTable;
   worker_code: WorkerCodeTable;
   runs: RunsTable;
+  run_totp_identifiers: RunTotpIdentifiersTable;
   artifacts: ArtifactsTable;
   files: FilesTable;
   browser_sessions: BrowserSessionsTable;

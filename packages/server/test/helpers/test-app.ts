@@ -5,12 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { createDiskBlobStore } from '@petrel/browser';
-import type { BlobStore, SessionManager } from '@petrel/browser';
+import { createBrowserPool, createDiskBlobStore } from '@petrel/browser';
+import type { BlobStore, BrowserPool, SessionManager } from '@petrel/browser';
+import type { ModelConfig } from '@petrel/agent';
 import { createSqliteStore } from '@petrel/engine';
 import {
+  attachRunServices,
   createApp,
   createEngineHost,
+  createServerAgent,
   loadWorkflowModules,
   createOrganization,
   createServerDeps,
@@ -21,7 +24,7 @@ import {
   generateMasterKey,
   startRunInfrastructure,
 } from '@petrel/server';
-import type { AppDeps, EngineHost, EngineHostOptions, PetrelApp, RunEventsConsumer, WebhookRetryPolicy } from '@petrel/server';
+import type { AppDeps, EngineHost, EngineHostOptions, PetrelApp, RunEventsConsumer, ServerAgent, ServerAgentOptions, WebhookRetryPolicy } from '@petrel/server';
 import { openSqliteTestDatabase } from './databases.ts';
 import type { TestDatabase } from './databases.ts';
 
@@ -60,6 +63,8 @@ export type TestApp = {
   consumer: RunEventsConsumer | undefined;
   /** Aborts like a server shutdown (event streams end). */
   shutdown: AbortController;
+  /** The agent, when the app was built with `agent`. */
+  agent: ServerAgent | undefined;
   /** `app.request` with the bootstrap key (`x-api-key`) unless `key` is given (`null` sends none). */
   call(path: string, init?: RequestInit & { json?: unknown; key?: string | null }): Promise<Response>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -85,6 +90,12 @@ export type TestAppOptions = {
   sseHeartbeatMs?: number;
   /** The blob store. Default a disk store in a temp folder. */
   blobStore?: BlobStore;
+  /**
+   * With `engine`: the agent runtime over a (lazy) browser pool, the task workflow, `step.browser` /
+   * `step.task`, and the run services (task kind, `deps.tasks`). `model` defaults to an
+   * `openai-compatible` model at an unreachable loopback port (runs start; steps would fail).
+   */
+  agent?: { model?: ModelConfig | null; allowedModels?: string[]; requireModel?: boolean } & Pick<ServerAgentOptions, 'createModel' | 'runtime'>;
 };
 
 /** The fixture workflows (`test/fixtures/workflows`). */
@@ -140,11 +151,27 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   if (boot === undefined) throw new Error('bootstrap did not run on a fresh database');
   const other = await createOrganization(deps.store, vault, { name: 'other', keyName: 'other', now: new Date() });
   const delivery = options.engine !== undefined && options.runs !== undefined ? createDeliveryWiring(deps, options.runs) : undefined;
+  let pool: BrowserPool | undefined;
+  let agent: ServerAgent | undefined;
+  if (options.engine !== undefined && options.agent !== undefined) {
+    pool = createBrowserPool({ blobStore, downloadsRoot: join(blobDir, 'downloads'), maxContexts: 2, ...(process.env.PETREL_CHROMIUM_PATH ? { executablePath: process.env.PETREL_CHROMIUM_PATH } : {}) });
+    deps.browserPool = pool;
+    const { model, allowedModels, requireModel: _requireModel, ...agentOptions } = options.agent;
+    agent = createServerAgent(deps, {
+      browserPool: pool,
+      model: model === null ? undefined : (model ?? { provider: 'openai-compatible', model: 'test-model', baseUrl: 'http://127.0.0.1:9/v1' }),
+      ...(allowedModels === undefined ? {} : { allowedModels }),
+      ...agentOptions,
+    });
+    deps.agent = agent.runtime;
+  }
+  const resolvers = [...(delivery === undefined ? [] : [delivery.resolver]), ...(agent === undefined ? [] : [agent.resolver]), ...(options.engine?.resolvers ?? [])];
   const host =
     options.engine === undefined
       ? undefined
-      : await startTestEngineHost(database, deps, delivery === undefined ? options.engine : { ...options.engine, resolvers: [delivery.resolver, ...(options.engine.resolvers ?? [])] });
+      : await startTestEngineHost(database, deps, { ...options.engine, resolvers, ...(agent === undefined ? {} : { agentRuntime: agent.runtime }) });
   if (host !== undefined) deps.engine = host;
+  if (host !== undefined && agent !== undefined) attachRunServices(deps, host, { runtime: agent.runtime, requireModel: options.agent?.requireModel ?? true });
   const consumer = host !== undefined && delivery !== undefined ? startRunInfrastructure(deps, host, delivery) : undefined;
   const app = createApp(deps);
   return {
@@ -160,6 +187,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     blobStore,
     consumer,
     shutdown,
+    agent,
     call(path, init = {}) {
       const { json, key, ...rest } = init;
       const headers = new Headers(rest.headers);
@@ -171,6 +199,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       shutdown.abort();
       await consumer?.stop();
       await host?.close();
+      await agent?.[Symbol.asyncDispose]();
+      await pool?.close();
       await deps.browserSessions?.shutdown();
       await deps.outboundFetch[Symbol.asyncDispose]();
       await database.close();
