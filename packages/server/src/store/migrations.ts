@@ -274,6 +274,81 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('runs_org_workflow').on('runs').columns(['organization_id', 'workflow_permanent_id', 'created_at']).execute();
     },
   },
+  '0005_block_workflows': {
+    async up(db: AnyDb): Promise<void> {
+      // Saved versions of block workflows: one row per version, soft-deleted together.
+      await db.schema
+        .createTable('workflow_versions')
+        .addColumn('workflow_id', 'text', (c) => c.primaryKey())
+        .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.organization_id').onDelete('cascade'))
+        .addColumn('workflow_permanent_id', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('description', 'text')
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('is_saved_task', 'integer', (c) => c.notNull())
+        .addColumn('is_template', 'integer', (c) => c.notNull())
+        .addColumn('folder_id', 'text')
+        .addColumn('definition', 'text', (c) => c.notNull())
+        .addColumn('warnings', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('modified_at', 'text', (c) => c.notNull())
+        .addColumn('deleted_at', 'text')
+        .addUniqueConstraint('workflow_versions_number', ['organization_id', 'workflow_permanent_id', 'version'])
+        .execute();
+      await db.schema.createIndex('workflow_versions_org').on('workflow_versions').columns(['organization_id', 'deleted_at', 'workflow_permanent_id']).execute();
+
+      // Block workflow runs: the workflow, version, end user and parent of each `wr_…`.
+      await db.schema
+        .createTable('workflow_runs')
+        .addColumn('run_id', 'text', (c) => c.primaryKey())
+        .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.organization_id').onDelete('cascade'))
+        .addColumn('workflow_permanent_id', 'text', (c) => c.notNull())
+        .addColumn('workflow_id', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('developer_user_id', 'text')
+        .addColumn('parent_run_id', 'text')
+        .addColumn('title', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('workflow_runs_org').on('workflow_runs').columns(['organization_id', 'created_at']).execute();
+      await db.schema.createIndex('workflow_runs_workflow').on('workflow_runs').columns(['organization_id', 'workflow_permanent_id', 'created_at']).execute();
+      await db.schema.createIndex('workflow_runs_parent').on('workflow_runs').columns(['organization_id', 'parent_run_id']).execute();
+
+      await db.schema
+        .createTable('workflow_folders')
+        .addColumn('folder_id', 'text', (c) => c.primaryKey())
+        .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.organization_id').onDelete('cascade'))
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('description', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('modified_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('workflow_folders_org').on('workflow_folders').columns(['organization_id', 'created_at']).execute();
+
+      // Cron schedules of block workflows; `next_run_at` is moved on with a compare-and-set by the process that fires it.
+      await db.schema
+        .createTable('workflow_schedules')
+        .addColumn('workflow_schedule_id', 'text', (c) => c.primaryKey())
+        .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.organization_id').onDelete('cascade'))
+        .addColumn('workflow_permanent_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text')
+        .addColumn('cron_expression', 'text', (c) => c.notNull())
+        .addColumn('timezone', 'text', (c) => c.notNull())
+        .addColumn('parameters', 'text', (c) => c.notNull())
+        .addColumn('webhook_url', 'text')
+        .addColumn('enabled', 'integer', (c) => c.notNull())
+        .addColumn('next_run_at', 'text')
+        .addColumn('last_run_at', 'text')
+        .addColumn('last_run_id', 'text')
+        .addColumn('last_error', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('modified_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('workflow_schedules_workflow').on('workflow_schedules').columns(['organization_id', 'workflow_permanent_id']).execute();
+      await db.schema.createIndex('workflow_schedules_due').on('workflow_schedules').columns(['enabled', 'next_run_at']).execute();
+    },
+  },
 };
 
 /** Provides the server's migrations to Kysely's Migrator. */

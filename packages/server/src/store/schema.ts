@@ -124,6 +124,76 @@ export type WorkerCodeTable = {
   seen_at: string;
 };
 
+/** `workflow_versions`: saved versions of block workflows (the blocks package's `WorkflowVersionRow`). */
+export type WorkflowVersionsTable = {
+  /** `w_…` */
+  workflow_id: string;
+  organization_id: string;
+  /** `wpid_…` */
+  workflow_permanent_id: string;
+  version: number;
+  title: string;
+  description: string | null;
+  status: string;
+  /** 0 or 1. */
+  is_saved_task: number;
+  /** 0 or 1. */
+  is_template: number;
+  folder_id: string | null;
+  /** JSON of the parsed definition. */
+  definition: string;
+  /** JSON of the definition warnings. */
+  warnings: string;
+  created_at: string;
+  modified_at: string;
+  deleted_at: string | null;
+};
+
+/** `workflow_runs`: which workflow, version and end user a block workflow run (`wr_…`) belongs to. */
+export type WorkflowRunsTable = {
+  run_id: string;
+  organization_id: string;
+  workflow_permanent_id: string;
+  workflow_id: string;
+  version: number;
+  developer_user_id: string | null;
+  parent_run_id: string | null;
+  title: string | null;
+  created_at: string;
+};
+
+/** `workflow_folders`: folders that organize workflows (`fld_…`). */
+export type WorkflowFoldersTable = {
+  folder_id: string;
+  organization_id: string;
+  title: string;
+  description: string | null;
+  created_at: string;
+  modified_at: string;
+};
+
+/** `workflow_schedules`: cron schedules that start runs of a block workflow (`wfs_…`). */
+export type WorkflowSchedulesTable = {
+  workflow_schedule_id: string;
+  organization_id: string;
+  workflow_permanent_id: string;
+  name: string | null;
+  cron_expression: string;
+  timezone: string;
+  /** JSON of the run parameters. */
+  parameters: string;
+  webhook_url: string | null;
+  /** 0 or 1. */
+  enabled: number;
+  /** When it fires next (null while disabled); the firing process moves it on with a compare-and-set. */
+  next_run_at: string | null;
+  last_run_at: string | null;
+  last_run_id: string | null;
+  last_error: string | null;
+  created_at: string;
+  modified_at: string;
+};
+
 /** Which `totp_identifier`s a run may wait on for a pushed 2FA code (a push wakes them). */
 export type RunTotpIdentifiersTable = {
   organization_id: string;
@@ -243,6 +313,10 @@ export type ServerTables = {
   worker_code: WorkerCodeTable;
   runs: RunsTable;
   run_totp_identifiers: RunTotpIdentifiersTable;
+  workflow_versions: WorkflowVersionsTable;
+  workflow_runs: WorkflowRunsTable;
+  workflow_folders: WorkflowFoldersTable;
+  workflow_schedules: WorkflowSchedulesTable;
   artifacts: ArtifactsTable;
   files: FilesTable;
   browser_sessions: BrowserSessionsTable;

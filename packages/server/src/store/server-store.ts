@@ -8,6 +8,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { createBrowserProfilesRepository, createBrowserSessionsRepository } from './browser-store.ts';
 import type { ServerDatabase } from './database.ts';
 import { createArtifactsRepository, createFilesRepository, createRunsRepository } from './run-store.ts';
+import { createFoldersRepository, createSchedulesRepository, createWorkflowRepository } from './workflow-store.ts';
 import type {
   ApiKeysTable,
   CredentialsTable,
@@ -443,6 +444,9 @@ export function createServerStore(database: ServerDatabase) {
     files: createFilesRepository(db),
     browserSessions: createBrowserSessionsRepository(db),
     browserProfiles: createBrowserProfilesRepository(db),
+    workflows: createWorkflowRepository(db),
+    folders: createFoldersRepository(db),
+    schedules: createSchedulesRepository(db),
   };
 }
 

@@ -55,7 +55,7 @@ for (const dialect of DIALECTS) {
         assert.deepEqual(await database.pendingMigrations(), []);
         await database.migrate();
         const rows = await sql<{ name: string }>`select name from ${sql.table(MIGRATION_TABLE)}`.execute(database.db);
-        assert.deepEqual(rows.rows.map((row) => row.name), ['0001_foundation', '0002_workflow_bindings', '0003_runs_files_browsers', '0004_run_totp_identifiers']);
+        assert.deepEqual(rows.rows.map((row) => row.name), ['0001_foundation', '0002_workflow_bindings', '0003_runs_files_browsers', '0004_run_totp_identifiers', '0005_block_workflows']);
         await database.ping();
       }));
 
