@@ -131,13 +131,13 @@ function actionTurn(text: string, history: string[]): FakeTurn {
   // Invoices: open an order and download its invoice.
   if (/download invoice/.test(goalLower)) {
     if (history.some((h) => h.includes('downloaded'))) return done('The invoice was downloaded.');
-    const link = find(elements, 'link', /^Download invoice$/);
-    if (link) return { toolCalls: [call('download', { elementId: link.id })] };
     const order = /(ORD-\d+)/.exec(goal)?.[1];
-    if (order) {
+    if (order && !path.startsWith(`/orders/${order}`)) {
       const orderLink = find(elements, 'link', new RegExp(`^${order}\\b`));
       return { toolCalls: [orderLink ? call('click', { elementId: orderLink.id }) : call('goto_url', { url: `/orders/${order}` })] };
     }
+    const link = find(elements, 'link', /^Download invoice$/);
+    if (link) return { toolCalls: [call('download', { elementId: link.id })] };
   }
   // Orders: filter a date range.
   const dates = [...goal.matchAll(/\d{4}-\d{2}-\d{2}/g)].map((m) => m[0]);
@@ -310,7 +310,12 @@ function structuredTurn(request: FakeModelRequest): FakeTurn {
     const amount = Number(/Amount due \(USD\):\s*([\d.]+)/.exec(text)?.[1] ?? 0);
     const date = /Invoice date:\s*(\d{4}-\d{2}-\d{2})/.exec(text)?.[1] ?? '';
     const order = /(ORD-\d+)/.exec(text)?.[1] ?? '';
-    return { object: { invoice_id: invoice, order_id: order, amount, date } };
+    return shaped(request, { invoice_id: invoice, order_id: order, amount, date });
+  }
+  const file = /File content:\n```\n([\s\S]*?)\n```/.exec(text)?.[1];
+  if (file !== undefined) {
+    const lines = file.split('\n').map((line) => line.trim()).filter(Boolean);
+    return shaped(request, { output: { name: lines[0] ?? '', headline: lines[1] ?? '', details: lines.slice(2) } });
   }
   if (/application form questions/i.test(text)) {
     const questions = [...text.matchAll(/"questions":\s*\[([^\]]*)\]/g)].flatMap((m) => [...(m[1] ?? '').matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((q) => q[1] ?? ''));
