@@ -19,7 +19,7 @@
 // at once and reads `canceled`.
 import { PetrelError, isPetrelError } from '@petrel/protocol';
 import type { Block, ConditionalBlock, Duration, ForLoopBlock, JsonValue, RunError, VaultParameterType, WhileLoopBlock } from '@petrel/protocol';
-import type { StepConfig, WorkflowEvent, WorkflowStepBase } from '@petrel/engine';
+import type { StepConfig, StepContext, WorkflowEvent, WorkflowStepBase } from '@petrel/engine';
 import type { BrowserCheckpoint } from '@petrel/browser';
 import { extractFromPage, compileExtractionSchema } from '@petrel/agent';
 import type { JsonSchema } from '@petrel/agent';
@@ -52,6 +52,8 @@ const FINISH_CONFIG: StepConfig = { retries: { limit: 2, delay: 1000, backoff: '
 export const DEFAULT_MAX_ELAPSED_MINUTES = 240;
 const MAX_OUTCOME_OUTPUTS = 256 * 1024;
 const MAX_REASON = 2000;
+/** How often a block interrupted by a worker crash runs again before it counts as failed. */
+const MAX_INTERRUPTED_RERUNS = 3;
 
 /** What `run:setup` records. */
 type Setup = {
@@ -448,48 +450,47 @@ export async function interpretWorkflowRun(event: WorkflowEvent<WorkflowRunParam
     }
 
     if (entry.kind === 'step') {
-      let record: BlockRecord;
-      try {
-        record = await step.do(stepName, blockStepConfigOf(block), async (ctx) => {
-          const startedAt = new Date(deps.now()).toISOString();
-          const secrets = await runSecrets(runtime, namespace, agentInput);
-          let rendered: Block;
-          try {
-            rendered = renderBlock(block, await templates(loops));
-          } catch (error) {
-            return baseRecord(block, loops, startedAt, failure(error));
-          }
-          const recorder = runArtifactRecorder(runtime, deps.blobStore, namespace, runId, logger);
-          const files = createRunFiles({
-            runId,
-            blobStore: deps.blobStore,
-            downloads: state.downloads,
-            recorder,
-            ...(deps.resolveFile ? { resolveFile: (reference, options) => (deps.resolveFile as NonNullable<typeof deps.resolveFile>)(namespace, reference, options) } : {}),
-            now: deps.now,
-          });
-          const browserUse = { opened: false };
-          const context = blockContext(block, loops, ctx.signal, secrets, files, recorder, browserUse);
-          let result: BlockResult;
-          try {
-            result = await entry.run(rendered, context);
-          } catch (error) {
-            if (ctx.signal.aborted) throw error;
-            // Thrown errors are retried per the block's config; the last one becomes the failure below.
-            throw error;
-          }
-          if (browserUse.opened && !result.checkpoint) {
-            try {
-              result = { ...result, checkpoint: await runtime.browsers.checkpoint(runId, { signal: ctx.signal }) };
-            } catch (error) {
-              logger.warn({ err: messageOf(error), block: block.label }, 'blocks: no checkpoint after the block used the browser');
-            }
-          }
-          return resultRecord(block, rendered, loops, startedAt, result, files.added);
+      const execute = async (ctx: StepContext): Promise<BlockRecord> => {
+        const startedAt = new Date(deps.now()).toISOString();
+        const secrets = await runSecrets(runtime, namespace, agentInput);
+        let rendered: Block;
+        try {
+          rendered = renderBlock(block, await templates(loops));
+        } catch (error) {
+          return baseRecord(block, loops, startedAt, failure(error));
+        }
+        const recorder = runArtifactRecorder(runtime, deps.blobStore, namespace, runId, logger);
+        const files = createRunFiles({
+          runId,
+          blobStore: deps.blobStore,
+          downloads: state.downloads,
+          recorder,
+          ...(deps.resolveFile ? { resolveFile: (reference, options) => (deps.resolveFile as NonNullable<typeof deps.resolveFile>)(namespace, reference, options) } : {}),
+          now: deps.now,
         });
-      } catch (error) {
-        if (isAbort(error)) throw error;
-        record = await step.do(stepName, RECORD_CONFIG, () => baseRecord(block, loops, new Date(deps.now()).toISOString(), failure(error)));
+        const browserUse = { opened: false };
+        const context = blockContext(block, loops, ctx.signal, secrets, files, recorder, browserUse);
+        // Thrown errors are retried per the block's config; the last one becomes a failed record.
+        let result = await entry.run(rendered, context);
+        if (browserUse.opened && !result.checkpoint) {
+          try {
+            result = { ...result, checkpoint: await runtime.browsers.checkpoint(runId, { signal: ctx.signal }) };
+          } catch (error) {
+            logger.warn({ err: messageOf(error), block: block.label }, 'blocks: no checkpoint after the block used the browser');
+          }
+        }
+        return resultRecord(block, rendered, loops, startedAt, result, files.added);
+      };
+      let record: BlockRecord | undefined;
+      // A worker that died mid-block leaves the attempt interrupted; the block runs again (at least once), as a new step of the same name.
+      for (let interrupted = 0; record === undefined; interrupted++) {
+        try {
+          record = await step.do(stepName, blockStepConfigOf(block), execute);
+        } catch (error) {
+          if (isAbort(error)) throw error;
+          if (isPetrelError(error) && error.code === 'ATTEMPT_INTERRUPTED' && interrupted < MAX_INTERRUPTED_RERUNS) continue;
+          record = await step.do(stepName, RECORD_CONFIG, () => baseRecord(block, loops, new Date(deps.now()).toISOString(), failure(error)));
+        }
       }
       applyRecord(record);
       return record;
