@@ -1,8 +1,11 @@
 // A one-page PDF with lines of text (Helvetica), written by hand: enough for the PDF parsers, with
 // no PDF library in the tests.
+function escape(text: string): string {
+  return text.replaceAll('\\', '\\\\').replaceAll('(', '\\(').replaceAll(')', '\\)');
+}
+
 /** The bytes of a one-page PDF showing `lines`. */
 export function minimalPdf(lines: readonly string[]): Buffer {
-  const escape = (text: string): string => text.replaceAll('\\', '\\\\').replaceAll('(', '\\(').replaceAll(')', '\\)');
   const stream = ['BT', '/F1 12 Tf', '14 TL', '72 720 Td', ...lines.map((line, index) => `${index === 0 ? '' : 'T* '}(${escape(line)}) Tj`), 'ET'].join('\n');
   const objects = [
     '<< /Type /Catalog /Pages 2 0 R >>',
