@@ -355,3 +355,23 @@ export type {
   HumanInteractionResponse,
   ListWorkflowRunsQuery,
 } from './skyvern/workflow-run-schemas.ts';
+export {
+  FolderSchema,
+  CreateFolderRequestSchema,
+  UpdateFolderRequestSchema,
+  FolderIdParamSchema,
+  ListFoldersQuerySchema,
+  SetWorkflowFolderRequestSchema,
+  CreateWorkflowQuerySchema,
+  WorkflowCreateBodySchema,
+  WorkflowScheduleSchema,
+  WorkflowScheduleUpsertRequestSchema,
+  WorkflowScheduleParamSchema,
+  LegacyWorkflowRunRequestSchema,
+  LegacyWorkflowRunCreatedSchema,
+  LegacyWorkflowRunResponseSchema,
+  WorkflowRunIdParamSchema,
+  HumanInteractionQuerySchema,
+  HumanInteractionParamSchema,
+} from './skyvern/workflow-admin-schemas.ts';
+export type { Folder, WorkflowSchedule, WorkflowScheduleUpsertRequest } from './skyvern/workflow-admin-schemas.ts';

@@ -1,6 +1,7 @@
 // The dependencies `createApp` runs on, in one typed object. The engine, the browser pool, the model
 // configuration and the blob store are plugged in here as they land.
 import type { AgentRuntime, TaskService } from '@petrel/agent';
+import type { WorkflowService } from '@petrel/blocks';
 import type { BlobStore, BrowserPool } from '@petrel/browser';
 import type { Logger } from '@petrel/protocol';
 import type { ApiKeyAuthenticator } from './auth/authenticator.ts';
@@ -9,6 +10,7 @@ import type { BrowserSessionService } from './browsers/session-service.ts';
 import type { EngineHost } from './engine/engine-host.ts';
 import type { ArtifactSink } from './files/artifact-service.ts';
 import type { UrlSigner } from './files/signed-urls.ts';
+import type { ScheduleService } from './workflows/workflow-schedules.ts';
 import type { RunService } from './runs/run-service.ts';
 import type { ServerMetrics } from './observability/metrics.ts';
 import type { OutboundFetch } from './outbound/outbound-fetch.ts';
@@ -57,6 +59,10 @@ export type AppDeps = {
   agent?: AgentRuntime | undefined;
   /** Task runs (`POST /v1/run/tasks` and the helpers); the task routes answer 503 without it. */
   tasks?: TaskService | undefined;
+  /** Block workflows and their runs; the workflow routes answer 503 without it. */
+  workflows?: WorkflowService | undefined;
+  /** Cron schedules of block workflows. */
+  schedules?: ScheduleService | undefined;
   /** Aborted when the server starts shutting down: long-lived answers (event streams) end. */
   shutdownSignal?: AbortSignal;
   /** Quiet time before an event stream sends a heartbeat comment, in ms. Default 15 000. */

@@ -21,7 +21,9 @@ import { registerKeyRoutes } from './routes/key-routes.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
 import type { RouteContext } from './routes/route-context.ts';
 import { registerRunRoutes } from './routes/run-routes.ts';
+import { registerLegacyRoutes } from './routes/legacy-routes.ts';
 import { registerTaskRoutes } from './routes/task-routes.ts';
+import { registerWorkflowRoutes } from './routes/workflow-routes.ts';
 import { registerWebhookRoutes } from './routes/webhook-routes.ts';
 
 /** The app type `createApp` returns. */
@@ -59,6 +61,8 @@ export function createApp(deps: AppDeps): PetrelApp {
   registerCredentialRoutes(app, ctx);
   registerWebhookRoutes(app, ctx);
   registerTaskRoutes(app, ctx);
+  registerWorkflowRoutes(app, ctx);
+  registerLegacyRoutes(app, ctx);
   registerRunRoutes(app, ctx);
   registerArtifactRoutes(app, ctx);
   registerBrowserRoutes(app, ctx);

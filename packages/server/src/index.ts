@@ -23,16 +23,30 @@ export { createServerDeps } from './server-deps.ts';
 export { createServerAgent } from './agent/server-agent.ts';
 export type { ServerAgent, ServerAgentOptions } from './agent/server-agent.ts';
 export { createVaultCredentialResolver, createStoredTotpSource, createSessionResolver, outboundFetchLike } from './agent/agent-ports.ts';
-export { attachRunServices } from './runs/run-services.ts';
-export type { RunServicesOptions } from './runs/run-services.ts';
+export { attachRunServices, createDeferredResolver, indexWorkflowRun } from './runs/run-services.ts';
+export type { RunServicesOptions, RunServices } from './runs/run-services.ts';
+export {
+  registerWorkflowRuns,
+  workflowWebhookPayload,
+  legacyWorkflowRunFields,
+  workflowIndexRow,
+  workflowTotpIdentifiers,
+  isBlockWorkflowName,
+  WORKFLOW_RUN_KIND,
+} from './workflows/workflow-runs.ts';
+export type { WorkflowRunsOptions } from './workflows/workflow-runs.ts';
+export { createScheduleService, startWorkflowScheduler, toWorkflowSchedule, checkSchedule, nextFiring } from './workflows/workflow-schedules.ts';
+export type { ScheduleService, ScheduleServiceOptions, WorkflowScheduler, WorkflowSchedulerOptions } from './workflows/workflow-schedules.ts';
+export { createWorkflowRepository } from './store/workflow-store.ts';
+export type { ServerWorkflowRepository, WorkflowFolderRow, WorkflowScheduleRow } from './store/workflow-store.ts';
 export { registerTaskRuns, taskWebhookPayload, TASK_RUN_KIND } from './tasks/task-runs.ts';
 export type { TaskRunsOptions } from './tasks/task-runs.ts';
 export { wakeRunsForTotp } from './credentials/totp-wakeup.ts';
 export { agentLiveEvents, withoutCheckpoints } from './live/run-live-events.ts';
 export { createConfiguredBrowserPool } from './browsers/browser-pool-setup.ts';
 export type { ServerDepsOptions } from './server-deps.ts';
-export { loadServerConfig, SERVER_ENV, S3_ENV, LLM_ENV, LOG_LEVELS } from './config/server-config.ts';
-export type { ServerConfig, LogLevel, BlobStoreConfig } from './config/server-config.ts';
+export { loadServerConfig, SERVER_ENV, S3_ENV, LLM_ENV, SMTP_ENV, LOG_LEVELS } from './config/server-config.ts';
+export type { ServerConfig, LogLevel, BlobStoreConfig, SmtpConfig } from './config/server-config.ts';
 
 export { openDatabase } from './store/database.ts';
 export type { DatabaseOptions, DatabaseDialect, ServerDatabase } from './store/database.ts';

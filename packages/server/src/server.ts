@@ -31,7 +31,7 @@ import { deriveUrlSigningKey } from './files/signed-urls.ts';
 import { createInFlightTracker } from './http/request-context.ts';
 import { createServerAgent } from './agent/server-agent.ts';
 import type { ServerAgentOptions } from './agent/server-agent.ts';
-import { attachRunServices } from './runs/run-services.ts';
+import { attachRunServices, createDeferredResolver } from './runs/run-services.ts';
 import { createDeliveryWiring, startRunInfrastructure } from './runs/run-wiring.ts';
 import { createServerLogger } from './observability/logger.ts';
 import { createOutboundFetch } from './outbound/outbound-fetch.ts';
@@ -168,6 +168,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     if (options.engine !== false) {
       const wiring = options.engine ?? {};
       delivery = createDeliveryWiring(deps);
+      const blockWorkflows = createDeferredResolver();
       // After bootstrap: the default organization exists when the code registers.
       const host = await startEngineHost({
         config,
@@ -177,14 +178,22 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         options: {
           ...wiring,
           ...(agent === undefined ? {} : { agentRuntime: agent.runtime }),
-          resolvers: [delivery.resolver, ...(agent === undefined ? [] : [agent.resolver]), ...(wiring.resolvers ?? [])],
+          resolvers: [delivery.resolver, ...(agent === undefined ? [] : [agent.resolver]), blockWorkflows.resolver, ...(wiring.resolvers ?? [])],
         },
       });
       // Disposed after HTTP has drained: in-flight invocations get the shutdown timeout to finish.
       disposables.push({ [Symbol.asyncDispose]: () => host.close({ graceMs: config.shutdownTimeoutMs }) });
       deps.engine = host;
       // Before the components and the consumer: the run kinds must be there when the backlog is handled.
-      attachRunServices(deps, host, { runtime: agent?.runtime, requireModel: config.llm !== undefined || host.slots > 0 });
+      disposables.push(
+        attachRunServices(deps, host, {
+          runtime: agent?.runtime,
+          requireModel: config.llm !== undefined || host.slots > 0,
+          deferredResolver: blockWorkflows,
+          smtp: config.smtp,
+          publicBaseUrl: config.publicUrl ?? (config.port === 0 ? undefined : `http://${config.host}:${config.port}`),
+        }),
+      );
     }
     disposables.push(startRetentionSweeper({ store: deps.store, blobStore, artifactRetentionDays: config.artifactRetentionDays, logger }));
     if (options.components !== undefined) disposables.push(...(await options.components(deps, database)));

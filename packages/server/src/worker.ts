@@ -26,7 +26,7 @@ import { createServerLogger } from './observability/logger.ts';
 import { createServerMetrics } from './observability/metrics.ts';
 import { createOutboundFetch } from './outbound/outbound-fetch.ts';
 import type { RunEventsConsumer } from './runs/run-events-consumer.ts';
-import { attachRunServices } from './runs/run-services.ts';
+import { attachRunServices, createDeferredResolver } from './runs/run-services.ts';
 import { createDeliveryWiring, startRunInfrastructure } from './runs/run-wiring.ts';
 import { createServerDeps } from './server-deps.ts';
 import { openDatabase } from './store/database.ts';
@@ -124,6 +124,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     }
     if (options.components !== undefined) owned.push(...(await options.components(deps)));
     const delivery = createDeliveryWiring(deps);
+    const blockWorkflows = createDeferredResolver();
     const wiring = options.engine ?? {};
     host = await startEngineHost({
       config,
@@ -133,11 +134,11 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       options: {
         ...wiring,
         ...(agent === undefined ? {} : { agentRuntime: agent.runtime }),
-        resolvers: [delivery.resolver, ...(agent === undefined ? [] : [agent.resolver]), ...(wiring.resolvers ?? [])],
+        resolvers: [delivery.resolver, ...(agent === undefined ? [] : [agent.resolver]), blockWorkflows.resolver, ...(wiring.resolvers ?? [])],
       },
     });
     deps.engine = host;
-    attachRunServices(deps, host, { runtime: agent?.runtime, requireModel: true });
+    const services = attachRunServices(deps, host, { runtime: agent?.runtime, requireModel: true, deferredResolver: blockWorkflows, smtp: config.smtp, publicBaseUrl: config.publicUrl });
     consumer = startRunInfrastructure(deps, host, delivery);
     const runEvents = consumer;
     const engineHost = host;
@@ -183,6 +184,11 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
           });
         }
         await runEvents?.stop();
+        try {
+          await services[Symbol.asyncDispose]();
+        } catch (error) {
+          logger.error({ err: error }, 'the run services failed to stop');
+        }
         try {
           await engineHost.close({ graceMs: config.shutdownTimeoutMs });
         } catch (error) {

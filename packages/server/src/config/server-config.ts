@@ -62,6 +62,19 @@ export type ServerConfig = {
   llm: ModelConfig | undefined;
   /** Model ids a run's `model.model_name` may pick; undefined allows any (the configured provider, endpoint and key are kept either way). */
   llmAllowedModels: string[] | undefined;
+  /** The SMTP server of `send_email` blocks without their own settings and of `human_interaction` emails; undefined: none. */
+  smtp: SmtpConfig | undefined;
+};
+
+/** How to reach the server's SMTP server (`PETREL_SMTP_*`). */
+export type SmtpConfig = {
+  host: string;
+  /** Default 465 when `secure`, else 587. */
+  port: number | undefined;
+  /** TLS from the first byte (SMTPS). Default true on port 465. */
+  secure: boolean | undefined;
+  username: string | undefined;
+  password: string | undefined;
 };
 
 /** Where blobs go: a local folder, or an S3-compatible bucket. */
@@ -108,7 +121,17 @@ export const SERVER_ENV = {
   browserAddress: 'PETREL_BROWSER_ADDRESS',
   llm: 'PETREL_LLM_PROVIDER',
   llmAllowedModels: 'PETREL_LLM_ALLOWED_MODELS',
+  smtp: 'PETREL_SMTP_HOST',
 } as const satisfies Record<keyof ServerConfig, string>;
+
+/** Environment variables of the SMTP server (used when `PETREL_SMTP_HOST` is set). */
+export const SMTP_ENV = {
+  host: 'PETREL_SMTP_HOST',
+  port: 'PETREL_SMTP_PORT',
+  secure: 'PETREL_SMTP_SECURE',
+  username: 'PETREL_SMTP_USERNAME',
+  password: 'PETREL_SMTP_PASSWORD',
+} as const;
 
 /** Environment variables of the language model (used when `PETREL_LLM_PROVIDER` is set). */
 export const LLM_ENV = {
@@ -268,6 +291,24 @@ export function loadServerConfig(env: Readonly<Record<string, string | undefined
   const rawBrowserAddress = env1(SERVER_ENV.browserAddress);
   const browserAddress = rawBrowserAddress === undefined ? undefined : parseUrl(SERVER_ENV.browserAddress, rawBrowserAddress, ['http:', 'https:', 'ws:', 'wss:']);
   const { llm, llmAllowedModels } = loadModelConfig(env1);
+  const smtpHost = env1(SMTP_ENV.host);
+  let smtp: SmtpConfig | undefined;
+  if (smtpHost === undefined) {
+    for (const name of [SMTP_ENV.port, SMTP_ENV.secure, SMTP_ENV.username, SMTP_ENV.password]) if (env1(name) !== undefined) fail(`${name} is set but ${SMTP_ENV.host} is not`);
+  } else {
+    const rawSmtpPort = env1(SMTP_ENV.port);
+    const rawSecure = env1(SMTP_ENV.secure);
+    const username = env1(SMTP_ENV.username);
+    const password = env1(SMTP_ENV.password);
+    if ((username === undefined) !== (password === undefined)) fail(`${SMTP_ENV.username} and ${SMTP_ENV.password} go together`);
+    smtp = {
+      host: smtpHost,
+      port: rawSmtpPort === undefined ? undefined : parseInteger(SMTP_ENV.port, rawSmtpPort, 1, 65_535),
+      secure: rawSecure === undefined ? undefined : parseBoolean(SMTP_ENV.secure, rawSecure),
+      username,
+      password,
+    };
+  }
 
   return {
     dataDir,
@@ -294,6 +335,7 @@ export function loadServerConfig(env: Readonly<Record<string, string | undefined
     browserAddress,
     llm,
     llmAllowedModels,
+    smtp,
   };
 }
 

@@ -8,9 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { createBrowserPool, createDiskBlobStore } from '@petrel/browser';
 import type { BlobStore, BrowserPool, SessionManager } from '@petrel/browser';
 import type { ModelConfig } from '@petrel/agent';
+import type { Mailer } from '@petrel/blocks';
 import { createSqliteStore } from '@petrel/engine';
 import {
   attachRunServices,
+  createDeferredResolver,
   createApp,
   createEngineHost,
   createServerAgent,
@@ -95,7 +97,7 @@ export type TestAppOptions = {
    * `step.task`, and the run services (task kind, `deps.tasks`). `model` defaults to an
    * `openai-compatible` model at an unreachable loopback port (runs start; steps would fail).
    */
-  agent?: { model?: ModelConfig | null; allowedModels?: string[]; requireModel?: boolean } & Pick<ServerAgentOptions, 'createModel' | 'runtime'>;
+  agent?: { model?: ModelConfig | null; allowedModels?: string[]; requireModel?: boolean; mailer?: Mailer } & Pick<ServerAgentOptions, 'createModel' | 'runtime'>;
 };
 
 /** The fixture workflows (`test/fixtures/workflows`). */
@@ -156,22 +158,28 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   if (options.engine !== undefined && options.agent !== undefined) {
     pool = createBrowserPool({ blobStore, downloadsRoot: join(blobDir, 'downloads'), maxContexts: 2, ...(process.env.PETREL_CHROMIUM_PATH ? { executablePath: process.env.PETREL_CHROMIUM_PATH } : {}) });
     deps.browserPool = pool;
-    const { model, allowedModels, requireModel: _requireModel, ...agentOptions } = options.agent;
+    const { model, allowedModels, createModel, runtime } = options.agent;
     agent = createServerAgent(deps, {
       browserPool: pool,
       model: model === null ? undefined : (model ?? { provider: 'openai-compatible', model: 'test-model', baseUrl: 'http://127.0.0.1:9/v1' }),
       ...(allowedModels === undefined ? {} : { allowedModels }),
-      ...agentOptions,
+      ...(createModel === undefined ? {} : { createModel }),
+      ...(runtime === undefined ? {} : { runtime }),
     });
     deps.agent = agent.runtime;
   }
-  const resolvers = [...(delivery === undefined ? [] : [delivery.resolver]), ...(agent === undefined ? [] : [agent.resolver]), ...(options.engine?.resolvers ?? [])];
+  const blockWorkflows = createDeferredResolver();
+  const resolvers = [...(delivery === undefined ? [] : [delivery.resolver]), ...(agent === undefined ? [] : [agent.resolver]), blockWorkflows.resolver, ...(options.engine?.resolvers ?? [])];
   const host =
     options.engine === undefined
       ? undefined
       : await startTestEngineHost(database, deps, { ...options.engine, resolvers, ...(agent === undefined ? {} : { agentRuntime: agent.runtime }) });
   if (host !== undefined) deps.engine = host;
-  if (host !== undefined && agent !== undefined) attachRunServices(deps, host, { runtime: agent.runtime, requireModel: options.agent?.requireModel ?? true });
+  const services =
+    host !== undefined && agent !== undefined
+      ? attachRunServices(deps, host, { runtime: agent.runtime, requireModel: options.agent?.requireModel ?? true, deferredResolver: blockWorkflows, ...(options.agent?.mailer === undefined ? {} : { mailer: options.agent.mailer }), scheduler: false })
+      : undefined;
+  if (services === undefined) blockWorkflows.set(undefined);
   const consumer = host !== undefined && delivery !== undefined ? startRunInfrastructure(deps, host, delivery) : undefined;
   const app = createApp(deps);
   return {
@@ -198,6 +206,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     async [Symbol.asyncDispose]() {
       shutdown.abort();
       await consumer?.stop();
+      await services?.[Symbol.asyncDispose]();
       await host?.close();
       await agent?.[Symbol.asyncDispose]();
       await pool?.close();
