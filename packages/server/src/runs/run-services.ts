@@ -120,9 +120,11 @@ export function attachRunServices(deps: AppDeps, host: EngineHost, options: RunS
   const removeTasks = registerTaskRuns({ runs: deps.runs, blobStore: deps.blobStore, runtime });
   const removeWorkflows = registerWorkflowRuns({ runs: deps.runs, service: workflows, blobStore: deps.blobStore });
 
+  let scheduler: WorkflowScheduler | undefined;
   deps.schedules = createScheduleService({
     store: deps.store,
     now,
+    onChange: () => scheduler?.wake(),
     async checkWorkflow(organizationId, workflowPermanentId, parameters) {
       const row = await deps.store.workflows.findVersion(organizationId, workflowPermanentId);
       if (row === undefined) throw workflowNotFound(workflowPermanentId);
@@ -130,7 +132,7 @@ export function attachRunServices(deps: AppDeps, host: EngineHost, options: RunS
     },
   });
   const service = workflows;
-  const scheduler =
+  scheduler =
     service !== undefined && (options.scheduler ?? host.slots > 0)
       ? startWorkflowScheduler({
           store: deps.store,

@@ -75,6 +75,8 @@ export type ScheduleServiceOptions = {
   /** Checks that the workflow exists and the parameters fit it; throws `WORKFLOW_NOT_FOUND` / `VALIDATION_FAILED`. */
   checkWorkflow(organizationId: string, workflowPermanentId: string, parameters: Record<string, unknown>): Promise<void>;
   now: () => Date;
+  /** Called after a schedule changed here (the process's scheduler looks again at once). Default none. */
+  onChange?: () => void;
 };
 
 /** Creates the schedule service (the routes' side; `startWorkflowScheduler` fires them). */
@@ -115,6 +117,7 @@ export function createScheduleService(options: ScheduleServiceOptions): Schedule
         created_at: now().toISOString(),
       };
       await store.schedules.insert(row);
+      options.onChange?.();
       return toWorkflowSchedule(row);
     },
     async get(organizationId, workflowPermanentId, scheduleId) {
@@ -126,6 +129,7 @@ export function createScheduleService(options: ScheduleServiceOptions): Schedule
     async replace(organizationId, workflowPermanentId, scheduleId, body) {
       await find(organizationId, workflowPermanentId, scheduleId, 'schedules.update');
       await store.schedules.update(organizationId, scheduleId, await settings(organizationId, workflowPermanentId, body, 'schedules.update'));
+      options.onChange?.();
       return toWorkflowSchedule(await find(organizationId, workflowPermanentId, scheduleId, 'schedules.update'));
     },
     async setEnabled(organizationId, workflowPermanentId, scheduleId, enabled) {
@@ -137,6 +141,7 @@ export function createScheduleService(options: ScheduleServiceOptions): Schedule
           next_run_at: enabled ? nextFiring(row.cron_expression, row.timezone, at) : null,
           modified_at: at.toISOString(),
         });
+        options.onChange?.();
       }
       return toWorkflowSchedule(await find(organizationId, workflowPermanentId, scheduleId, 'schedules.enable'));
     },
@@ -162,6 +167,8 @@ export type WorkflowSchedulerOptions = {
 export type WorkflowScheduler = AsyncDisposable & {
   /** Fires what is due now (tests); resolves with the run ids started. */
   tick(): Promise<string[]>;
+  /** Ends the current sleep: a schedule changed in this process. */
+  wake(): void;
   stop(): Promise<void>;
 };
 
@@ -171,6 +178,7 @@ export function startWorkflowScheduler(options: WorkflowSchedulerOptions): Workf
   const now = options.now ?? (() => new Date());
   const maxSleepMs = options.maxSleepMs ?? 10_000;
   const abort = new AbortController();
+  let wakeUp: (() => void) | undefined;
 
   const tick = async (): Promise<string[]> => {
     const started: string[] = [];
@@ -204,11 +212,15 @@ export function startWorkflowScheduler(options: WorkflowSchedulerOptions): Workf
         logger.warn({ err: error }, 'schedules: the scheduler failed; retrying');
       }
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, sleep);
-        abort.signal.addEventListener('abort', () => {
+        const done = (): void => {
           clearTimeout(timer);
+          abort.signal.removeEventListener('abort', done);
+          wakeUp = undefined;
           resolve();
-        }, { once: true });
+        };
+        const timer = setTimeout(done, sleep);
+        wakeUp = done;
+        abort.signal.addEventListener('abort', done, { once: true });
       });
     }
   })();
@@ -217,5 +229,5 @@ export function startWorkflowScheduler(options: WorkflowSchedulerOptions): Workf
     abort.abort();
     await loop;
   };
-  return { tick, stop, [Symbol.asyncDispose]: stop };
+  return { tick, stop, wake: () => wakeUp?.(), [Symbol.asyncDispose]: stop };
 }

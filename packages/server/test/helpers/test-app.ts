@@ -97,7 +97,7 @@ export type TestAppOptions = {
    * `step.task`, and the run services (task kind, `deps.tasks`). `model` defaults to an
    * `openai-compatible` model at an unreachable loopback port (runs start; steps would fail).
    */
-  agent?: { model?: ModelConfig | null; allowedModels?: string[]; requireModel?: boolean; mailer?: Mailer } & Pick<ServerAgentOptions, 'createModel' | 'runtime'>;
+  agent?: { model?: ModelConfig | null; allowedModels?: string[]; requireModel?: boolean; mailer?: Mailer; publicBaseUrl?: string; scheduler?: boolean } & Pick<ServerAgentOptions, 'createModel' | 'runtime'>;
 };
 
 /** The fixture workflows (`test/fixtures/workflows`). */
@@ -177,7 +177,14 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   if (host !== undefined) deps.engine = host;
   const services =
     host !== undefined && agent !== undefined
-      ? attachRunServices(deps, host, { runtime: agent.runtime, requireModel: options.agent?.requireModel ?? true, deferredResolver: blockWorkflows, ...(options.agent?.mailer === undefined ? {} : { mailer: options.agent.mailer }), scheduler: false })
+      ? attachRunServices(deps, host, {
+          runtime: agent.runtime,
+          requireModel: options.agent?.requireModel ?? true,
+          deferredResolver: blockWorkflows,
+          ...(options.agent?.mailer === undefined ? {} : { mailer: options.agent.mailer }),
+          ...(options.agent?.publicBaseUrl === undefined ? {} : { publicBaseUrl: options.agent.publicBaseUrl }),
+          scheduler: options.agent?.scheduler ?? false,
+        })
       : undefined;
   if (services === undefined) blockWorkflows.set(undefined);
   const consumer = host !== undefined && delivery !== undefined ? startRunInfrastructure(deps, host, delivery) : undefined;
