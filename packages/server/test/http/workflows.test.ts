@@ -59,7 +59,7 @@ describe('workflows', () => {
       assert.equal(response.status, 200, JSON.stringify(payload).slice(0, 60));
     }
     const seed000 = (await body<Json[]>(await t.call('/v1/workflows?title=Simple')))[0];
-    assert.equal(((seed000?.['workflow_definition'] as Json)['blocks'] as Json[]).length, 1);
+    assert.equal(((seed000?.['workflow_definition'] as Json | undefined)?.['blocks'] as Json[] | undefined)?.length, 1);
     assert.equal((await body<Json[]>(await t.call('/v1/workflows?page_size=100'))).length, 5);
   });
 
