@@ -37,30 +37,30 @@ function act(request: FakeModelRequest): FakeTurn {
   const params = JSON.parse(/^PARAMETERS: (.*)$/m.exec(text)?.[1] ?? '{}') as Record<string, Record<string, string>>;
   const credential = Object.values(params)[0] ?? {};
   if (path.startsWith('/login/totp')) {
-    return { toolCalls: [call('input_text', { elementId: id(list, 'textbox', /^Verification code$/), text: credential.totp }), call('click', { elementId: id(list, 'button', /^Verify$/) })] };
+    return { toolCalls: [call('input_text', { id: id(list, 'textbox', /^Verification code$/), text: credential.totp }), call('click', { id: id(list, 'button', /^Verify$/) })] };
   }
   if (path.startsWith('/login')) {
     return {
       toolCalls: [
-        call('input_text', { elementId: id(list, 'textbox', /^Email address$/), text: credential.username }),
-        call('input_text', { elementId: id(list, 'textbox', /^Password$/), text: credential.password }),
-        call('click', { elementId: id(list, 'button', /^Sign in$/) }),
+        call('input_text', { id: id(list, 'textbox', /^Email address$/), text: credential.username }),
+        call('input_text', { id: id(list, 'textbox', /^Password$/), text: credential.password }),
+        call('click', { id: id(list, 'button', /^Sign in$/) }),
       ],
     };
   }
   const { start, end } = lastMonth((/^DATE: (\S+)/m.exec(text)?.[1] ?? '').slice(0, 10));
-  if (!path.startsWith('/orders')) return { toolCalls: [call('click', { elementId: id(list, 'link', /^Orders$/) })] };
+  if (!path.startsWith('/orders')) return { toolCalls: [call('click', { id: id(list, 'link', /^Orders$/) })] };
   if (!path.includes(`start=${start}`)) {
     return {
       toolCalls: [
-        call('input_text', { elementId: id(list, 'textbox', /^Start date$/), text: start }),
-        call('input_text', { elementId: id(list, 'textbox', /^End date$/), text: end }),
-        call('click', { elementId: id(list, 'button', /^Filter$/) }),
+        call('input_text', { id: id(list, 'textbox', /^Start date$/), text: start }),
+        call('input_text', { id: id(list, 'textbox', /^End date$/), text: end }),
+        call('click', { id: id(list, 'button', /^Filter$/) }),
       ],
     };
   }
   const next = list.find((e) => e.role === 'link' && e.name === 'Next');
-  if (next) return { toolCalls: [call('extract'), call('click', { elementId: next.id })] };
+  if (next) return { toolCalls: [call('extract'), call('click', { id: next.id })] };
   return { toolCalls: [call('complete', { reasoning: `The orders from ${start} to ${end} were read page by page.` })] };
 }
 

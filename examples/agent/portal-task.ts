@@ -63,28 +63,28 @@ function fakeAnswer(system: string, text: string, tools: string[]): FakeTurn | u
   if (!tools.includes('complete')) return undefined;
   const credential = (JSON.parse(/^PARAMETERS: (.*)$/m.exec(text)?.[1] ?? '{}') as Record<string, Record<string, string>>).portal ?? {};
   const url = /^url: (.*)$/m.exec(page)?.[1] ?? '';
-  if (url.includes('/login/totp')) return { toolCalls: [call('input_text', { elementId: id('textbox', 'Verification code'), text: credential.totp }), call('click', { elementId: id('button', 'Verify') })] };
+  if (url.includes('/login/totp')) return { toolCalls: [call('input_text', { id: id('textbox', 'Verification code'), text: credential.totp }), call('click', { id: id('button', 'Verify') })] };
   if (url.includes('/login')) {
     return {
       toolCalls: [
-        call('input_text', { elementId: id('textbox', 'Email address'), text: credential.username }),
-        call('input_text', { elementId: id('textbox', 'Password'), text: credential.password }),
-        call('click', { elementId: id('button', 'Sign in') }),
+        call('input_text', { id: id('textbox', 'Email address'), text: credential.username }),
+        call('input_text', { id: id('textbox', 'Password'), text: credential.password }),
+        call('click', { id: id('button', 'Sign in') }),
       ],
     };
   }
-  if (!url.includes('/orders')) return { toolCalls: [call('click', { elementId: id('link', 'Orders') })] };
+  if (!url.includes('/orders')) return { toolCalls: [call('click', { id: id('link', 'Orders') })] };
   if (!url.includes('start=')) {
     return {
       toolCalls: [
-        call('input_text', { elementId: id('textbox', 'Start date'), text: '2026-06-01' }),
-        call('input_text', { elementId: id('textbox', 'End date'), text: '2026-06-30' }),
-        call('click', { elementId: id('button', 'Filter') }),
+        call('input_text', { id: id('textbox', 'Start date'), text: '2026-06-01' }),
+        call('input_text', { id: id('textbox', 'End date'), text: '2026-06-30' }),
+        call('click', { id: id('button', 'Filter') }),
       ],
     };
   }
   const next = id('link "[^"]*"', 'Next');
-  return { toolCalls: next ? [call('extract'), call('click', { elementId: next })] : [call('complete', { reasoning: 'All of June is listed.' })] };
+  return { toolCalls: next ? [call('extract'), call('click', { id: next })] : [call('complete', { reasoning: 'All of June is listed.' })] };
 }
 
 const env = process.env;

@@ -70,7 +70,7 @@ export { chunkPageText, markUrlFields, extractFromPage } from './loop/page-extra
 export type { CallUsage, PageExtractionInput, PageExtractionResult } from './loop/page-extraction.ts';
 // For block interpreters that drive the run's browser between agent tasks (goto_url, print_page, a
 // page extraction, a model question about the page) with the same secrets and artifact sink.
-export { openRunBrowser, recordExchanges } from './loop/agent-step.ts';
+export { historyLine, openRunBrowser, recordExchanges } from './loop/agent-step.ts';
 
 export { TASK_WORKFLOW_NAME, TASK_WORKFLOW_VERSION, createTaskWorkflow, taskInput, taskWorkflowResolver } from './task/task-workflow.ts';
 export type { TaskKind, TaskWorkflowParams } from './task/task-workflow.ts';

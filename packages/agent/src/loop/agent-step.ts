@@ -178,20 +178,35 @@ export function shortUrl(url: string): string {
   }
 }
 
-/** One history line from a step's actions: `input_text "Email" = "…"; click "Sign in" → /login/totp` (failures spelled out). */
+/** Where a navigation led, for history lines: the path, and its query only when that is short (the current page's full URL is in PAGE). */
+function landedAt(url: string): string {
+  const short = shortUrl(url);
+  const query = short.indexOf('?');
+  return query < 0 || short.length <= 32 ? short : short.slice(0, query);
+}
+
+/**
+ * One history line from a step's actions: `input_text "Email" = "…", "Password" = "…"; click "Sign in" →
+ * /login/totp` (consecutive actions of one kind share their name; failures spelled out).
+ */
 export function historyLine(actions: readonly ActionRecord[], rejected: readonly RejectedToolCall[], outcome: StepOutcome, withValues = true): string {
-  const parts = actions.map((a) => {
-    let text = a.type;
-    if (a.target) text += ` ${a.target}`;
-    else if (a.elementId) text += ` ${a.elementId}`;
-    if (a.type === 'goto_url' && a.value) text += ` ${shortUrl(a.value)}`;
+  const parts: string[] = [];
+  let open: string | undefined;
+  for (const a of actions) {
+    let text = a.target ?? a.elementId ?? '';
+    if (a.type === 'goto_url' && a.value) text += `${text ? ' ' : ''}${shortUrl(a.value)}`;
     else if (a.value !== undefined && withValues) text += ` = ${quoteValue(a.value)}`;
-    if (a.skipped) return `${text} (skipped)`;
-    if (!a.ok) text += ` FAILED: ${a.error ?? 'error'}`;
-    if (a.url) text += withValues ? ` → ${shortUrl(a.url)}` : ` → ${new URL(a.url, 'http://x').pathname}`;
-    if (a.download) text += ` → downloaded ${a.download.filename}`;
-    return text;
-  });
+    let tail = '';
+    if (a.skipped) tail = ' (skipped)';
+    else {
+      if (!a.ok) tail += ` FAILED: ${a.error ?? 'error'}`;
+      if (a.url) tail += ` → ${withValues ? landedAt(a.url) : new URL(a.url, 'http://x').pathname}`;
+      if (a.download) tail += ` → downloaded ${a.download.filename}`;
+    }
+    if (open === a.type && text && parts.length > 0) parts[parts.length - 1] += `, ${text}${tail}`;
+    else parts.push(`${a.type}${text ? ` ${text}` : ''}${tail}`);
+    open = tail || !text ? undefined : a.type;
+  }
   for (const r of rejected) parts.push(`${r.name} REJECTED (${r.reason.slice(0, 120)})`);
   if (outcome.kind === 'complete') parts.push(`complete: ${outcome.reasoning.slice(0, 200)}`);
   if (outcome.kind === 'terminate') parts.push(`terminate: ${outcome.reasoning.slice(0, 200)}`);
@@ -330,6 +345,7 @@ export async function runAgentStep(s: AgentStepInput): Promise<AgentStepRecord> 
       extraction: s.extraction !== undefined,
       verificationCode: Boolean(input.totpUrl || input.totpIdentifier),
       files: input.files ?? [],
+      downloads: Boolean(input.completeOnDownload || input.downloadTimeoutMs),
     };
     const notes = [...s.notes];
     if (ctx.attempt > 1) notes.push(`attempt ${ctx.attempt} of this step: the previous attempt failed (${lastFailure.get(`${runId}:${s.step}`) ?? 'error'}).`);
@@ -452,6 +468,8 @@ export async function runAgentStep(s: AgentStepInput): Promise<AgentStepRecord> 
     lap('checkpoint');
     for (const ids of await Promise.all(pendingArtifacts)) artifactIds.push(...ids);
     lap('artifacts');
+    // The start page the agent opened itself is not one of the model's actions (the model saw that page in step 1).
+    const modelActions = s.step === 1 && input.url ? actions.slice(1) : actions;
     const record: AgentStepRecord = {
       step: s.step,
       url: observation.url,
@@ -466,8 +484,8 @@ export async function runAgentStep(s: AgentStepInput): Promise<AgentStepRecord> 
       artifactIds: [...artifactIds, ...screenshots],
       screenshotArtifactIds: screenshots,
       checkpoint,
-      history: historyLine(actions, rejected, outcome),
-      historyBrief: historyLine(actions, rejected, outcome, false),
+      history: historyLine(modelActions, rejected, outcome),
+      historyBrief: historyLine(modelActions, rejected, outcome, false),
       startedAt,
       durationMs: Math.round(performance.now() - started),
       timings,

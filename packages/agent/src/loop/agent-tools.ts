@@ -1,10 +1,12 @@
 // The tools the model decides with. Browser tools map 1:1 onto the browser's `BrowserAction` union:
 // the tool name is the action type and the input schema is derived from the action's zod schema
-// (minus the fields the agent sets itself), with one short description per tool and field. Agent
-// tools end or extend the step: `complete`, `terminate`, `extract`, `get_verification_code`.
-// Tools are offered per step: tab and dialog tools only when there is a tab or dialog to act on,
-// `get_verification_code` only when the run has a way to obtain one. Tool schemas are sent with every
-// step, so they are kept small (their tokens count in every prompt).
+// (minus the fields the agent sets itself or a model rarely needs, with `elementId` called `id` as the
+// page writes it). Agent tools end or extend the step: `complete`, `terminate`, `extract`,
+// `get_verification_code`. Tools are offered per page: selects, checkboxes, scrolling, pop-ups, file
+// inputs, tabs, dialogs, file-like links (`download`) and busy pages (`wait`) bring their tools, and
+// `get_verification_code` comes only when the run has a way to obtain a code. Tool definitions travel
+// with every step and count in every prompt, so none carries a description its name already gives
+// (the system prompt says when to complete or terminate).
 import { z } from 'zod';
 import { browserActionSchema } from '@petrel/browser';
 import type { BrowserAction, BrowserActionType, Observation } from '@petrel/browser';
@@ -15,19 +17,19 @@ import type { JsonSchema } from '../extraction/json-schema-validator.ts';
  * Browser actions the agent offers (`read_text`/`read_html` are covered by extraction; `new_tab`,
  * `go_forward` and `reload` are left out: rarely useful, and every tool costs tokens in every step).
  */
-const OFFERED: ReadonlyArray<{ type: BrowserActionType; description?: string; when?: Need }> = [
+const OFFERED: ReadonlyArray<{ type: BrowserActionType; when?: Need }> = [
   { type: 'click' },
-  { type: 'input_text', description: 'Replaces the text.' },
-  { type: 'select_option', description: 'By option label.', when: 'choice' },
+  { type: 'input_text' },
+  { type: 'select_option', when: 'choice' },
   { type: 'check', when: 'checkbox' },
   { type: 'uncheck', when: 'checkbox' },
-  { type: 'download', description: 'A click that downloads a file.' },
-  { type: 'keypress', description: 'e.g. Enter, Control+A' },
-  { type: 'scroll', description: 'By pages (default 1), or to a text.', when: 'scroll' },
+  { type: 'download', when: 'download' },
+  { type: 'keypress' },
+  { type: 'scroll', when: 'scroll' },
   { type: 'hover', when: 'popup' },
   { type: 'goto_url' },
   { type: 'go_back' },
-  { type: 'wait', description: 'ms (at most 10000), or until a text shows.' },
+  { type: 'wait', when: 'loading' },
   { type: 'upload_file', when: 'files' },
   { type: 'switch_tab', when: 'tabs' },
   { type: 'close_tab', when: 'tabs' },
@@ -36,11 +38,15 @@ const OFFERED: ReadonlyArray<{ type: BrowserActionType; description?: string; wh
 ];
 
 /** What a page must have for a tool to be offered. */
-type Need = 'choice' | 'checkbox' | 'scroll' | 'popup' | 'files' | 'tabs' | 'dialog';
+type Need = 'choice' | 'checkbox' | 'scroll' | 'popup' | 'files' | 'tabs' | 'dialog' | 'download' | 'loading';
 
 const CHOICE_ROLES = new Set(['combobox', 'listbox']);
 const CHECK_ROLES = new Set(['checkbox', 'radio', 'switch', 'menuitemcheckbox', 'menuitemradio']);
 const POPUP_ROLES = new Set(['menu', 'menubar', 'menuitem', 'tooltip']);
+/** A link or button that looks like it fetches a file (a plain click saves a download too; `download` also waits for a slow one). */
+const FILE_LIKE = /download|invoice|receipt|statement|export|\.(?:pdf|csv|xlsx?|zip|docx?|txt|json|xml)(?:[?#]|$)/i;
+/** Page text that says something is still on its way (offer `wait`). */
+const LOADING = /\b(?:loading|processing|please wait|in progress|generating|preparing|refreshing)\b/i;
 
 /** Which needs a page meets. */
 function needsMet(observation: ToolObservation, context: ToolContext): Set<Need> {
@@ -49,7 +55,10 @@ function needsMet(observation: ToolObservation, context: ToolContext): Set<Need>
   if (observation.dialogs.length > 0) met.add('dialog');
   const s = observation.scroll;
   if (!s || s.height > s.viewportHeight + 1 || s.width > s.viewportWidth + 1) met.add('scroll');
+  if (context.downloads) met.add('download');
+  if (observation.text === undefined || LOADING.test(observation.text)) met.add('loading');
   for (const element of observation.elements ?? []) {
+    if ((element.role === 'link' || element.role === 'button') && (FILE_LIKE.test(element.name) || FILE_LIKE.test(element.attributes.href ?? ''))) met.add('download');
     if (element.tag === 'select' || CHOICE_ROLES.has(element.role)) met.add('choice');
     if (CHECK_ROLES.has(element.role)) met.add('checkbox');
     if (element.attributes.haspopup || POPUP_ROLES.has(element.role)) met.add('popup');
@@ -57,7 +66,7 @@ function needsMet(observation: ToolObservation, context: ToolContext): Set<Need>
     if (element.attributes.type === 'file' && context.files.length > 0) met.add('files');
   }
   if (!observation.elements) {
-    for (const need of ['choice', 'checkbox', 'popup'] as const) met.add(need);
+    for (const need of ['choice', 'checkbox', 'popup', 'download'] as const) met.add(need);
     if (context.files.length > 0) met.add('files');
   }
   return met;
@@ -66,13 +75,18 @@ function needsMet(observation: ToolObservation, context: ToolContext): Set<Need>
 /** Fields the agent sets itself or that only confuse a model. */
 const HIDDEN_FIELDS: Partial<Record<BrowserActionType, readonly string[]>> = {
   click: ['button', 'modifiers', 'double'],
-  input_text: ['sensitive', 'clear'],
+  // Enter is a keypress call after it (calls run in order); the typed text replaces the field's.
+  input_text: ['sensitive', 'clear', 'pressEnter'],
   download: ['timeoutMs'],
+  // After input_text the focus is in the field; keypress acts on the focused element.
+  keypress: ['elementId'],
+  // One page (or box height) at a time is enough; a text scrolls straight to it.
+  scroll: ['pages'],
   wait: ['timeoutMs'],
 };
 
 /** The page facts `toolsFor` looks at. */
-export type ToolObservation = Pick<Observation, 'tabs' | 'dialogs'> & Partial<Pick<Observation, 'elements' | 'scroll'>>;
+export type ToolObservation = Pick<Observation, 'tabs' | 'dialogs'> & Partial<Pick<Observation, 'elements' | 'scroll' | 'text'>>;
 
 /** Names of the agent's own tools. */
 export const AGENT_TOOL_NAMES = ['complete', 'terminate', 'extract', 'get_verification_code'] as const;
@@ -95,10 +109,16 @@ export type ToolContext = {
   extraction: boolean;
   /** The run can obtain a verification code (a `totp_url` or a `totp_identifier`). */
   verificationCode: boolean;
+  /** The run is about downloading files (offer `download` on every page); default false. */
+  downloads?: boolean;
   /** Local files the run may upload. */
   files: readonly string[];
 };
 
+/** What the tools call the element argument: `id`, as the page writes elements (`[e12 …]`); the browser action calls it `elementId`. */
+const ID = 'id';
+
+/** An action's JSON schema as a tool's: no `$schema` or patterns, no unbounded limits, `elementId` named `id`. */
 function compactSchema(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(compactSchema);
   if (typeof node !== 'object' || node === null) return node;
@@ -106,7 +126,13 @@ function compactSchema(node: unknown): unknown {
   for (const [key, value] of Object.entries(node)) {
     if (key === '$schema' || key === 'pattern') continue;
     if ((key === 'maximum' || key === 'minimum') && typeof value === 'number' && Math.abs(value) >= Number.MAX_SAFE_INTEGER) continue;
-    out[key] = compactSchema(value);
+    if (key === 'properties' && typeof value === 'object' && value !== null) {
+      out[key] = Object.fromEntries(Object.entries(value).map(([name, field]) => [name === 'elementId' ? ID : name, compactSchema(field)]));
+    } else if (key === 'required' && Array.isArray(value)) {
+      out[key] = value.map((name: unknown) => (name === 'elementId' ? ID : name));
+    } else {
+      out[key] = compactSchema(value);
+    }
   }
   return out;
 }
@@ -118,13 +144,13 @@ for (const spec of OFFERED) {
   const mask: Record<string, true> = { type: true };
   for (const field of HIDDEN_FIELDS[spec.type] ?? []) mask[field] = true;
   const schema = compactSchema(z.toJSONSchema((option as z.ZodObject).omit(mask), { io: 'input' })) as JsonSchema;
-  browserTools.set(spec.type, { name: spec.type, ...(spec.description ? { description: spec.description } : {}), inputSchema: schema });
+  browserTools.set(spec.type, { name: spec.type, inputSchema: schema });
 }
 
 /**
  * The tools of one step: the browser tools the page can use (selects, checkboxes, scrolling, pop-ups,
- * file inputs, tabs and dialogs only when it has them; without `elements` those are all offered), then
- * the agent's own. Tool names describe themselves; only tools whose use is not obvious carry a description.
+ * file inputs, tabs, dialogs, file-like links and busy pages only when it has them; without `elements`
+ * or `text` those are all offered), then the agent's own.
  */
 export function toolsFor(observation: ToolObservation, context: ToolContext): ModelTool[] {
   const met = needsMet(observation, context);
@@ -134,27 +160,15 @@ export function toolsFor(observation: ToolObservation, context: ToolContext): Mo
     const tool = browserTools.get(spec.type);
     if (tool) tools.push(tool);
   }
-  tools.push({
-    name: 'complete',
-    description: 'The page shows the goal reached (say how).',
-    inputSchema: { type: 'object', properties: { reasoning: { type: 'string' } }, required: ['reasoning'] },
-  });
+  tools.push({ name: 'complete', inputSchema: { type: 'object', properties: { reasoning: { type: 'string' } }, required: ['reasoning'] } });
   const terminateProperties: Record<string, JsonSchema> = { reasoning: { type: 'string' } };
   if (context.errorCodes.length > 0) {
     terminateProperties.error_code = { type: 'string', enum: [...context.errorCodes] };
     terminateProperties.confidence = { type: 'number', minimum: 0, maximum: 1 };
   }
-  tools.push({
-    name: 'terminate',
-    description: 'The goal cannot be reached (say why).',
-    inputSchema: { type: 'object', properties: terminateProperties, required: ['reasoning'] },
-  });
+  tools.push({ name: 'terminate', inputSchema: { type: 'object', properties: terminateProperties, required: ['reasoning'] } });
   if (context.extraction) {
-    tools.push({
-      name: 'extract',
-      description: 'Extract this page\'s data now, before leaving it; complete extracts the last page.',
-      inputSchema: { type: 'object', properties: {} },
-    });
+    tools.push({ name: 'extract', description: "Save this page's data before leaving it.", inputSchema: { type: 'object', properties: {} } });
   }
   if (context.verificationCode) {
     tools.push({
@@ -211,9 +225,11 @@ export function parseToolCalls(calls: readonly ModelToolCall[], context: ToolCon
       rejected.push({ name: call.name, reason: 'unknown tool' });
       continue;
     }
-    const parsed = browserActionSchema.safeParse({ ...input, type: call.name });
+    const { [ID]: id, ...rest } = input;
+    const parsed = browserActionSchema.safeParse({ ...rest, ...(id === undefined ? {} : { elementId: id }), type: call.name });
     if (!parsed.success) {
-      rejected.push({ name: call.name, reason: parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ') });
+      const field = (path: readonly PropertyKey[]): string => path.map((p) => (p === 'elementId' ? ID : String(p))).join('.') || 'input';
+      rejected.push({ name: call.name, reason: parsed.error.issues.map((i) => `${field(i.path)}: ${i.message}`).join('; ') });
       continue;
     }
     const action = parsed.data;

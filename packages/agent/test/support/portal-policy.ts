@@ -46,7 +46,7 @@ export function parsePrompt(text: string): ParsedPrompt {
   const pageStart = text.indexOf('\nPAGE:\n');
   const head = pageStart >= 0 ? text.slice(0, pageStart) : text;
   const page = pageStart >= 0 ? text.slice(pageStart + 7) : '';
-  const historyMatch = /^HISTORY: \n([\s\S]*?)(?=^[A-Z ]+:|$(?![\s\S]))/m.exec(head);
+  const historyMatch = /^HISTORY:\n([\s\S]*?)(?=^[A-Z ]+:|$(?![\s\S]))/m.exec(head);
   const history = (historyMatch?.[1] ?? '')
     .split('\n')
     .map((l) => l.trim())
@@ -154,20 +154,20 @@ function actionTurn(prompt: ParsedPrompt, options: PolicyOptions, state: { claim
     const verify = must(elements, 'button', /^Verify$/, page);
     const code = credential?.totp ?? prompt.verificationCode;
     if (!code) return { toolCalls: [call('get_verification_code')] };
-    return { toolCalls: [call('input_text', { elementId: field.id, text: code }), call('click', { elementId: verify.id })] };
+    return { toolCalls: [call('input_text', { id: field.id, text: code }), call('click', { id: verify.id })] };
   }
   if (path.startsWith('/login')) {
     const credential = credentialOf(prompt.parameters);
     if (!credential) return { toolCalls: [call('terminate', { reasoning: 'No credential was given.' })] };
     const calls = [
-      call('input_text', { elementId: must(elements, 'textbox', /^Email address$/, page).id, text: credential.username }),
-      call('input_text', { elementId: must(elements, 'textbox', /^Password$/, page).id, text: credential.password }),
-      call('click', { elementId: must(elements, 'button', /^Sign in$/, page).id }),
+      call('input_text', { id: must(elements, 'textbox', /^Email address$/, page).id, text: credential.username }),
+      call('input_text', { id: must(elements, 'textbox', /^Password$/, page).id, text: credential.password }),
+      call('click', { id: must(elements, 'button', /^Sign in$/, page).id }),
     ];
     return { toolCalls: calls };
   }
   // Signed in from here on. The cookie banner first (it posts a form, so it is its own step).
-  if (banner && !goalLower.includes('log in')) return { toolCalls: [call('click', { elementId: banner.id })] };
+  if (banner && !goalLower.includes('log in')) return { toolCalls: [call('click', { id: banner.id })] };
   if (goalLower.includes('log in') && !goalLower.includes('order') && find(elements, 'button', /^Sign out$/)) {
     return { toolCalls: [call('complete', { reasoning: 'The dashboard shows the account and a Sign out button.' })] };
   }
@@ -175,25 +175,25 @@ function actionTurn(prompt: ParsedPrompt, options: PolicyOptions, state: { claim
   if (invoice) {
     if (path.startsWith(`/orders/${invoice}`)) {
       if (prompt.history.some((h) => h.includes('downloaded'))) return { toolCalls: [call('complete', { reasoning: 'The invoice was downloaded.' })] };
-      return { toolCalls: [call('download', { elementId: must(elements, 'link', /^Download invoice$/, page).id })] };
+      return { toolCalls: [call('download', { id: must(elements, 'link', /^Download invoice$/, page).id })] };
     }
     const link = find(elements, 'link', new RegExp(`^${invoice}\\b`));
-    return { toolCalls: [link ? call('click', { elementId: link.id }) : call('goto_url', { url: `/orders/${invoice}` })] };
+    return { toolCalls: [link ? call('click', { id: link.id }) : call('goto_url', { url: `/orders/${invoice}` })] };
   }
   if (goalLower.includes('order')) {
     const { start, end } = lastMonth(prompt.date);
-    if (!path.startsWith('/orders')) return { toolCalls: [call('click', { elementId: must(elements, 'link', /^Orders$/, page).id })] };
+    if (!path.startsWith('/orders')) return { toolCalls: [call('click', { id: must(elements, 'link', /^Orders$/, page).id })] };
     if (!path.includes(`start=${start}`)) {
       return {
         toolCalls: [
-          call('input_text', { elementId: must(elements, 'textbox', /^Start date$/, page).id, text: start }),
-          call('input_text', { elementId: must(elements, 'textbox', /^End date$/, page).id, text: end }),
-          call('click', { elementId: must(elements, 'button', /^Filter$/, page).id }),
+          call('input_text', { id: must(elements, 'textbox', /^Start date$/, page).id, text: start }),
+          call('input_text', { id: must(elements, 'textbox', /^End date$/, page).id, text: end }),
+          call('click', { id: must(elements, 'button', /^Filter$/, page).id }),
         ],
       };
     }
     const next = find(elements, 'link', /^Next$/);
-    if (next) return { toolCalls: [call('extract'), call('click', { elementId: next.id })] };
+    if (next) return { toolCalls: [call('extract'), call('click', { id: next.id })] };
     return { toolCalls: [call('complete', { reasoning: `All orders from ${start} to ${end} were listed page by page.` })] };
   }
   return { toolCalls: [call('terminate', { reasoning: 'I do not know this page.' })] };

@@ -13,6 +13,7 @@ import {
   createMemoryCredentialResolver,
   createRunBrowserManager,
   formatPromptDate,
+  historyLine,
   markUrlFields,
   parseToolCalls,
   summarizeRun,
@@ -33,19 +34,38 @@ describe('tools', () => {
     for (const name of ['switch_tab', 'close_tab', 'accept_dialog', 'dismiss_dialog', 'get_verification_code', 'upload_file']) assert.ok(more.includes(name), name);
     assert.ok(!more.includes('extract'));
     const input = toolsFor(onePage, context).find((t) => t.name === 'input_text');
-    assert.deepEqual(Object.keys(input?.inputSchema.properties ?? {}).sort(), ['elementId', 'pressEnter', 'text']);
+    assert.deepEqual(Object.keys(input?.inputSchema.properties ?? {}).sort(), ['id', 'text'], 'the element argument is id, as the page writes it; pressEnter is a keypress');
+    assert.deepEqual(input?.inputSchema.required, ['id', 'text']);
     const terminate = toolsFor(onePage, context).find((t) => t.name === 'terminate');
     const terminateProperties = (terminate?.inputSchema.properties ?? {}) as { error_code?: { enum?: unknown } };
     assert.deepEqual(terminateProperties.error_code?.enum, ['INVALID_CREDENTIALS']);
   });
 
+  it('offers download only near a file-like link (or in a download task) and wait only while the page says it is busy', () => {
+    const page = (names: string[], text: string) => ({
+      ...onePage,
+      text,
+      elements: names.map((name, i) => ({ id: `e${i}`, frameId: 'f0', tag: 'a', role: 'link', name, attributes: { href: `/x/${i}` }, bounds: { x: 0, y: 0, width: 1, height: 1 } })),
+    });
+    const names = (observation: Parameters<typeof toolsFor>[0], more: Partial<ToolContext> = {}) => toolsFor(observation, { ...context, ...more }).map((t) => t.name);
+    const plain = names(page(['Orders', 'Help'], 'Order history'));
+    assert.ok(!plain.includes('download') && !plain.includes('wait'), plain.join());
+    assert.ok(names(page(['Download invoice'], 'Order ORD-1')).includes('download'));
+    assert.ok(names({ ...page(['Statement'], 'x'), elements: [{ ...page(['Get it'], 'x').elements[0]!, attributes: { href: '/files/report.csv' } }] }).includes('download'));
+    assert.ok(names(page(['Orders'], 'x'), { downloads: true }).includes('download'));
+    assert.ok(names(page(['Orders'], 'Report 42 is processing, check back soon')).includes('wait'));
+    assert.ok(names(page(['Orders'], 'Loading results...')).includes('wait'));
+    const scroll = toolsFor({ ...onePage, elements: [] }, context).find((t) => t.name === 'scroll');
+    assert.deepEqual(Object.keys(scroll?.inputSchema.properties ?? {}).sort(), ['direction', 'id', 'text']);
+  });
+
   it('maps tool calls 1:1 onto browser actions and rejects what does not parse', () => {
     const { decisions, rejected } = parseToolCalls(
       [
-        { id: '1', name: 'input_text', input: { elementId: 'e3', text: 'hello', pressEnter: true } },
-        { id: '2', name: 'click', input: { elementId: 'button-3' } },
+        { id: '1', name: 'input_text', input: { id: 'e3', text: 'hello', pressEnter: true } },
+        { id: '2', name: 'click', input: { id: 'button-3' } },
         { id: '3', name: 'teleport', input: {} },
-        { id: '4', name: 'upload_file', input: { elementId: 'e9', files: ['/etc/passwd'] } },
+        { id: '4', name: 'upload_file', input: { id: 'e9', files: ['/etc/passwd'] } },
         { id: '5', name: 'wait', input: { ms: 600_000 } },
         { id: '6', name: 'terminate', input: { reasoning: 'bad password', error_code: 'NOT_MAPPED', confidence: 2 } },
       ],
@@ -60,7 +80,7 @@ describe('tools', () => {
       rejected.map((r) => r.name),
       ['click', 'teleport', 'upload_file'],
     );
-    assert.match(rejected[0]?.reason ?? '', /elementId/);
+    assert.match(rejected[0]?.reason ?? '', /^id: an element id such as e12/, 'the reason names the argument as the model knows it');
   });
 });
 
@@ -80,10 +100,31 @@ describe('prompts', () => {
       page: 'url: http://x/\n---\n[e1 button] Go',
     });
     assert.match(text, /^GOAL: Log in\nCOMPLETE WHEN: the dashboard shows\nERROR CODES[^\n]*\nINVALID_CREDENTIALS: Login failed\nPARAMETERS: \{"credential":\{"password":"petrel_secret_password_abcdef"\}\}\n/);
-    assert.match(text, /DATE: 2026-07-15 \(Wednesday\), 10:00 UTC\nSTEP: 3 of 10\nHISTORY: \n1\. click button "Sign in" ok\nNOTE: completion was not verified\nVERIFICATION CODE: type petrel_secret_verification_code_abcdef/);
+    assert.match(text, /DATE: 2026-07-15 Wed 10:00 UTC\nSTEP: 3 of 10\nHISTORY:\n1\. click button "Sign in" ok\nNOTE: completion was not verified\nVERIFICATION CODE: type petrel_secret_verification_code_abcdef/);
     assert.ok(text.endsWith('PAGE:\nurl: http://x/\n---\n[e1 button] Go'));
     assert.ok(!text.includes(ACTION_SYSTEM_PROMPT) && !ACTION_SYSTEM_PROMPT.includes('GOAL:'), 'the fixed instructions stay in the system prompt');
-    assert.equal(formatPromptDate(new Date('2026-01-04T23:59:00Z')), '2026-01-04 (Sunday), 23:59 UTC');
+    assert.equal(formatPromptDate(new Date('2026-01-04T23:59:00Z')), '2026-01-04 Sun 23:59 UTC');
+  });
+
+  it('writes one compact history line per step: kinds grouped, long queries cut, values only in the full form', () => {
+    const actions = [
+      { type: 'input_text', target: '"Start date"', value: '2026-06-01', ok: true },
+      { type: 'input_text', target: '"End date"', value: '2026-06-30', ok: true },
+      { type: 'click', target: '"Filter"', ok: true, url: 'http://x:1/orders?start=2026-06-01&end=2026-06-30&status=' },
+      { type: 'click', target: '"Next"', ok: true, skipped: true as const },
+    ];
+    const continued = { kind: 'continue' as const };
+    assert.equal(
+      historyLine(actions, [], continued),
+      'input_text "Start date" = "2026-06-01", "End date" = "2026-06-30"; click "Filter" → /orders; click "Next" (skipped)',
+    );
+    assert.equal(historyLine(actions, [], continued, false), 'input_text "Start date", "End date"; click "Filter" → /orders; click "Next" (skipped)');
+    const failed = [
+      { type: 'click', target: '"Search"', ok: true, url: 'http://x:1/search?q=beans' },
+      { type: 'click', target: '"Gone"', ok: false, error: 'element not found' },
+      { type: 'click', target: '"Other"', ok: true },
+    ];
+    assert.equal(historyLine(failed, [{ name: 'teleport', reason: 'unknown tool' }], { kind: 'complete', reasoning: 'done' }), 'click "Search" → /search?q=beans; click "Gone" FAILED: element not found; click "Other"; teleport REJECTED (unknown tool); complete: done');
   });
 
   it('keeps the history compact: the last steps one line each, older ones counted', () => {
