@@ -511,14 +511,16 @@ export async function interpretWorkflowRun(event: WorkflowEvent<WorkflowRunParam
       return record;
     }
     const rendered = start.rendered as unknown as Block;
-    const secrets = await runSecrets(runtime, namespace, agentInput).catch(() => undefined);
-    let result: BlockResult | undefined;
     let thrown: unknown;
-    if (!secrets) {
-      thrown = new PetrelError('INTEGRATION_NOT_CONFIGURED', 'blocks: the run\'s credentials could not be read from the vault');
-    } else {
+    const secrets = await runSecrets(runtime, namespace, agentInput).catch((error: unknown) => {
+      thrown = error;
+      return undefined;
+    });
+    let result: BlockResult | undefined;
+    if (secrets) {
       const recorder = runArtifactRecorder(runtime, deps.blobStore, namespace, runId, logger);
       const files = createRunFiles({ runId, blobStore: deps.blobStore, downloads: state.downloads, recorder, now: deps.now });
+      // A durable executor's work happens in its own steps, each with its own signal; this one never fires.
       const never = new AbortController().signal;
       const context: DurableBlockContext = { ...blockContext(block, loops, never, secrets, files, recorder, { opened: false }), step };
       try {
