@@ -29,8 +29,30 @@ function failing(member: string): StepExtension {
     });
 }
 
+/** Options of `createBrowserStepExtensions`. */
+export type BrowserStepExtensionsOptions = {
+  /**
+   * Makes sure the task workflow is registered in a namespace before `step.task` starts a child task
+   * there (a child can only be created in a workflow that exists). Default none.
+   */
+  ensureTaskWorkflow?: (namespace: string) => Promise<void>;
+};
+
 /** The `stepExtensions` of the engine for browser steps: the agent's over `runtime`, else stand-ins failing with `INTEGRATION_NOT_CONFIGURED`. */
-export function createBrowserStepExtensions(runtime: AgentRuntime | undefined): Record<string, StepExtension> {
-  if (runtime !== undefined) return createAgentStepExtensions(runtime);
-  return { browser: failing('browser'), task: failing('task') };
+export function createBrowserStepExtensions(runtime: AgentRuntime | undefined, options: BrowserStepExtensionsOptions = {}): Record<string, StepExtension> {
+  if (runtime === undefined) return { browser: failing('browser'), task: failing('task') };
+  const agent = createAgentStepExtensions(runtime);
+  const { ensureTaskWorkflow } = options;
+  const task = agent['task'];
+  if (ensureTaskWorkflow === undefined || task === undefined) return agent;
+  return {
+    ...agent,
+    task: (step, info) => {
+      const member = task(step, info) as (...args: unknown[]) => Promise<unknown>;
+      return async (...args: unknown[]) => {
+        await ensureTaskWorkflow(info.namespace);
+        return member(...args);
+      };
+    },
+  };
 }

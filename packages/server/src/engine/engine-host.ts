@@ -22,6 +22,7 @@ import type { InstanceStatus, Logger } from '@petrel/protocol';
 import type { ServerMetrics } from '../observability/metrics.ts';
 import type { ServerStore } from '../store/server-store.ts';
 import { createBrowserStepExtensions } from './browser-steps.ts';
+import { createTaskWorkflow } from '@petrel/agent';
 import type { AgentRuntime } from '@petrel/agent';
 import { noWorkflows } from './workflow-loader.ts';
 import type { CodeUnit, LoadedWorkflows } from './workflow-loader.ts';
@@ -160,6 +161,19 @@ export async function createEngineHost(options: EngineHostOptions): Promise<Engi
   };
 
   let engine: Engine | undefined;
+  // `step.task` creates child instances of the task workflow, which must exist in the namespace first.
+  const taskWorkflows = new Map<string, Promise<unknown>>();
+  const taskDefinition = options.agentRuntime === undefined ? undefined : createTaskWorkflow(options.agentRuntime);
+  const ensureTaskWorkflow = async (namespace: string): Promise<void> => {
+    if (engine === undefined || taskDefinition === undefined) return;
+    let pending = taskWorkflows.get(namespace);
+    if (pending === undefined) {
+      pending = engine.register(taskDefinition, { namespace });
+      taskWorkflows.set(namespace, pending);
+      pending.catch(() => taskWorkflows.delete(namespace));
+    }
+    await pending;
+  };
   const codeForVersion = async (ref: { namespace: string; workflowName: string; versionId: string }): Promise<CodeUnit | undefined> => {
     if (engine === undefined || workflows.units.length === 0) return undefined;
     const version = await engine.store.findVersion(ref.namespace, ref.workflowName, ref.versionId);
@@ -182,7 +196,7 @@ export async function createEngineHost(options: EngineHostOptions): Promise<Engi
       slots,
       logger,
       resolveWorkflow,
-      stepExtensions: { ...createBrowserStepExtensions(options.agentRuntime), ...options.stepExtensions },
+      stepExtensions: { ...createBrowserStepExtensions(options.agentRuntime, { ensureTaskWorkflow: (namespace) => ensureTaskWorkflow(namespace) }), ...options.stepExtensions },
       ...(options.workerId === undefined ? {} : { workerId: options.workerId }),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
       ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),

@@ -8,13 +8,15 @@ import { loadCheckpoint } from '@petrel/browser';
 import type { BlobStore } from '@petrel/browser';
 import { isWorkflowRunOutcome, toWorkflowRunResponse } from '@petrel/blocks';
 import type { WorkflowRunParams, WorkflowService } from '@petrel/blocks';
+import type { AgentStepRecord } from '@petrel/agent';
 import type { InstanceDetails } from '@petrel/engine';
 import { FINAL_RUN_STATUSES, PetrelError } from '@petrel/protocol';
-import type { WorkflowRunResponse } from '@petrel/protocol';
+import type { WorkflowRunResponse, WorkflowRunTimeline } from '@petrel/protocol';
 import { agentLiveEvents } from '../live/run-live-events.ts';
 import { engineRunKind } from '../runs/run-service.ts';
 import type { NewRun, RunKindContext, RunService } from '../runs/run-service.ts';
 import type { RunRow } from '../store/run-store.ts';
+import { timelineActions } from '../tasks/task-timeline.ts';
 
 /** The registry key of block workflow runs. */
 export const WORKFLOW_RUN_KIND = 'workflow_run';
@@ -102,6 +104,29 @@ export function workflowWebhookPayload(response: WorkflowRunResponse, row: RunRo
   return { ...legacyWorkflowRunFields(response, row), ...response, workflow_id: response.workflow_permanent_id, workflow_version_id: response.workflow_id };
 }
 
+/**
+ * Fills each block of a timeline with the actions of its agent steps (`<step_name>/agent-step-N`),
+ * in order, as the timeline of a task shows them.
+ */
+export function withAgentActions(timeline: WorkflowRunTimeline[], details: InstanceDetails, ctx: Pick<RunKindContext, 'artifactUrl'>): WorkflowRunTimeline[] {
+  const byBlock = new Map<string, AgentStepRecord[]>();
+  for (const step of details.steps) {
+    if (step.type !== 'do' || step.status !== 'complete' || step.output === null || typeof step.output !== 'object') continue;
+    const match = /^(.*)\/agent-step-\d+$/.exec(step.name);
+    if (match?.[1] === undefined) continue;
+    byBlock.set(match[1], [...(byBlock.get(match[1]) ?? []), step.output as AgentStepRecord]);
+  }
+  const fill = (nodes: WorkflowRunTimeline[]): WorkflowRunTimeline[] =>
+    nodes.map((node) => {
+      const records = node.block === null ? undefined : byBlock.get(node.block.step_name);
+      const block = node.block === null || records === undefined || node.block.actions.length > 0
+        ? node.block
+        : { ...node.block, actions: timelineActions(records.toSorted((a, b) => a.step - b.step), details.id, ctx) };
+      return { ...node, block, children: fill(node.children) };
+    });
+  return fill(timeline);
+}
+
 /** Options of `registerWorkflowRuns`. */
 export type WorkflowRunsOptions = {
   runs: RunService;
@@ -142,9 +167,11 @@ export function registerWorkflowRuns(options: WorkflowRunsOptions): () => void {
       // The service terminates the instance, closes its browser here, and cancels its child runs.
       await service.cancelWorkflowRun(row.organization_id, row.run_id);
     },
-    async timeline(row) {
+    async timeline(row, ctx) {
       if (service === undefined) throw new PetrelError('UNAVAILABLE', 'runs.timeline: the workflow service is not running in this process');
-      return service.getWorkflowRunTimeline(row.organization_id, row.run_id);
+      const timeline = await service.getWorkflowRunTimeline(row.organization_id, row.run_id);
+      const details = await base.get(row, ctx);
+      return details === undefined ? timeline : withAgentActions(timeline, details, ctx);
     },
     claims: isBlockWorkflowName,
     adopt: (details, ctx) => (details.id.startsWith('wr_') ? workflowIndexRow(details, ctx.organizationId) : undefined),
