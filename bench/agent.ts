@@ -13,7 +13,8 @@
 //   namespace; see renderOpenAiTools). `prompt_tokens_json_tools_per_step_p50` counts the tools as raw
 //   JSON instead (closer to what some local chat templates insert). `system_and_tools_tokens` is the
 //   fixed part (the same every step, cached by providers); `step_message_tokens_p50` the part that
-//   changes (goal, parameters, history, page).
+//   changes (goal, parameters, history, page). Chat framing (role markers, ≈3 tokens per message) is
+//   counted on neither side.
 // - skyvern_tree_tokens_per_step_p50: the same pages at the same moment serialised as Skyvern's trimmed
 //   element tree (bench/agent-skyvern-tree.ts), the page part of Skyvern's prompt only.
 // - model_calls_per_task: action steps + completion checks + extractions.
