@@ -19,14 +19,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } } });
-const quick = values.quick;
+const { values: flags } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } } });
+const quick = flags.quick;
 const here = dirname(fileURLToPath(import.meta.url));
 const CONNECTIONS = 16;
 const RATE = 500;
 const durations = quick ? { warmMs: 500, maxMs: 2000, rateMs: 3000, createMs: 2000 } : { warmMs: 2000, maxMs: 8000, rateMs: 10_000, createMs: 8000 };
 const log = (line: string): void => {
-  if (!values.json) console.error(line);
+  if (!flags.json) console.error(line);
 };
 
 const percentile = (values: number[], p: number): number => {
@@ -190,4 +190,4 @@ const out = join(here, 'results', 'api.json');
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
 console.log(`  wrote ${out}`);
-if (values.json) console.log(JSON.stringify(result));
+if (flags.json) console.log(JSON.stringify(result));
