@@ -20,6 +20,7 @@ import type { WorkflowRunResponse } from '@petrel/protocol';
 import type { AppEnv } from '../http/app-env.ts';
 import { API_KEY_SECURITY, errorResponses } from '../http/openapi-helpers.ts';
 import { indexWorkflowRun } from '../runs/run-services.ts';
+import { checkSessionFree, occupySessionForRun } from '../runs/session-occupancy.ts';
 import { WORKFLOW_RUN_KIND, legacyWorkflowRunFields } from '../workflows/workflow-runs.ts';
 import type { RouteContext } from './route-context.ts';
 import { RunCreateHeadersSchema } from './task-routes.ts';
@@ -58,6 +59,7 @@ export function registerLegacyRoutes(app: OpenAPIHono<AppEnv>, ctx: RouteContext
       const workflowPermanentId = c.req.valid('param').workflow_permanent_id;
       const body = c.req.valid('json');
       const override = c.req.valid('header')['x-max-steps-override'];
+      if (body.browser_session_id) await checkSessionFree(ctx.deps, org(c), body.browser_session_id, 'runs.workflow');
       const response = await workflowsOf('runs.workflow').runWorkflow(
         org(c),
         {
@@ -74,6 +76,7 @@ export function registerLegacyRoutes(app: OpenAPIHono<AppEnv>, ctx: RouteContext
       );
       const version = await store.workflows.findVersionById(org(c), response.workflow_id);
       await indexWorkflowRun(ctx.deps, org(c), response, { definition: version?.definition });
+      if (body.browser_session_id) await occupySessionForRun(ctx.deps, org(c), body.browser_session_id, response.run_id, 'workflow_run');
       return c.json({ workflow_permanent_id: response.workflow_permanent_id, workflow_run_id: response.run_id }, 200);
     },
   );

@@ -12,6 +12,7 @@ import { DownloadFilesRequestSchema, LoginRequestSchema, PetrelError, TaskRunReq
 import type { TaskRunResponse } from '@petrel/protocol';
 import type { AppEnv } from '../http/app-env.ts';
 import { API_KEY_SECURITY, errorResponses } from '../http/openapi-helpers.ts';
+import { checkSessionFree, occupySessionForRun } from '../runs/session-occupancy.ts';
 import { TASK_RUN_KIND } from '../tasks/task-runs.ts';
 import type { RouteContext } from './route-context.ts';
 
@@ -74,8 +75,10 @@ export function registerTaskRoutes(app: OpenAPIHono<AppEnv>, ctx: RouteContext):
       const organizationId = c.get('principal').organizationId;
       const body = c.req.valid('json');
       const override = c.req.valid('header')['x-max-steps-override'];
+      if (body.browser_session_id) await checkSessionFree(ctx.deps, organizationId, body.browser_session_id, 'runs.task');
       const response = await tasksOf('runs.task').runTask(organizationId, body, override === undefined ? {} : { maxStepsOverride: override });
       await index(organizationId, response, body);
+      if (body.browser_session_id) await occupySessionForRun(ctx.deps, organizationId, body.browser_session_id, response.run_id, 'task');
       return c.json(response, 200);
     },
   );
@@ -97,8 +100,10 @@ export function registerTaskRoutes(app: OpenAPIHono<AppEnv>, ctx: RouteContext):
     async (c) => {
       const organizationId = c.get('principal').organizationId;
       const body = c.req.valid('json');
+      if (body.browser_session_id) await checkSessionFree(ctx.deps, organizationId, body.browser_session_id, 'runs.login');
       const response = await tasksOf('runs.login').login(organizationId, body);
       await index(organizationId, response, { webhook_url: body.webhook_url ?? null, browser_session_id: body.browser_session_id ?? null, totp_identifier: body.totp_identifier ?? null, title: 'Login' });
+      if (body.browser_session_id) await occupySessionForRun(ctx.deps, organizationId, body.browser_session_id, response.run_id, 'task');
       return c.json(response, 200);
     },
   );
@@ -118,8 +123,10 @@ export function registerTaskRoutes(app: OpenAPIHono<AppEnv>, ctx: RouteContext):
     async (c) => {
       const organizationId = c.get('principal').organizationId;
       const body = c.req.valid('json');
+      if (body.browser_session_id) await checkSessionFree(ctx.deps, organizationId, body.browser_session_id, 'runs.download_files');
       const response = await tasksOf('runs.download_files').downloadFiles(organizationId, body);
       await index(organizationId, response, { webhook_url: body.webhook_url ?? null, browser_session_id: body.browser_session_id ?? null, totp_identifier: body.totp_identifier ?? null, title: 'Download files' });
+      if (body.browser_session_id) await occupySessionForRun(ctx.deps, organizationId, body.browser_session_id, response.run_id, 'task');
       return c.json(response, 200);
     },
   );

@@ -38,6 +38,7 @@ import type { Folder, WorkflowResponse, WorkflowRunResponse } from '@petrel/prot
 import type { AppEnv } from '../http/app-env.ts';
 import { API_KEY_SECURITY, errorResponses } from '../http/openapi-helpers.ts';
 import { indexWorkflowRun } from '../runs/run-services.ts';
+import { checkSessionFree, occupySessionForRun } from '../runs/session-occupancy.ts';
 import type { ScheduleService } from '../workflows/workflow-schedules.ts';
 import type { WorkflowFolderRow } from '../store/workflow-store.ts';
 import type { RouteContext } from './route-context.ts';
@@ -609,9 +610,12 @@ export function registerWorkflowRoutes(app: OpenAPIHono<AppEnv>, ctx: RouteConte
     const op = 'runs.workflow';
     const body = (c.req as unknown as { valid(target: 'json'): Record<string, unknown> }).valid('json');
     const override = (c.req as unknown as { valid(target: 'header'): { 'x-max-steps-override'?: number } }).valid('header')['x-max-steps-override'];
+    const sessionId = typeof body['browser_session_id'] === 'string' && body['browser_session_id'] !== '' ? body['browser_session_id'] : undefined;
+    if (sessionId !== undefined) await checkSessionFree(ctx.deps, org(c), sessionId, op);
     const response: WorkflowRunResponse = await workflowsOf(op).runWorkflow(org(c), body, override === undefined ? {} : { maxStepsOverride: override });
     const version = await store.workflows.findVersionById(org(c), response.workflow_id);
     await indexWorkflowRun(ctx.deps, org(c), response, { definition: version?.definition });
+    if (sessionId !== undefined) await occupySessionForRun(ctx.deps, org(c), sessionId, response.run_id, 'workflow_run');
     return c.json(response, 200);
   };
   const runRoute = {

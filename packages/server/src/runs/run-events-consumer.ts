@@ -31,6 +31,8 @@ export type RunEventsConsumerOptions = {
   batchSize?: number;
   /** Longest wait for new events before looking again, in ms. Default 30 000. */
   idleWaitMs?: number;
+  /** Called once per final lifecycle event of a run (frees its browser session); errors are logged. Default none. */
+  onRunFinal?: (row: RunRow) => Promise<void>;
 };
 
 /** A running consumer. */
@@ -93,7 +95,9 @@ export function startRunEventsConsumer(options: RunEventsConsumerOptions): RunEv
           logger.warn({ err: error, run_id: row.run_id }, 'runs: could not refresh a run status snapshot');
         }
         for (const event of mine) {
-          if (FINAL_KINDS.has(event.kind) && row.webhook_url !== null && row.webhook_url !== '') await startDelivery(row, event);
+          if (!FINAL_KINDS.has(event.kind)) continue;
+          if (row.webhook_url !== null && row.webhook_url !== '') await startDelivery(row, event);
+          await options.onRunFinal?.(row).catch((error: unknown) => logger.warn({ err: error, run_id: row.run_id }, 'runs: the end-of-run hook failed'));
         }
       }
     }

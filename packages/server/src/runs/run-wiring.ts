@@ -9,6 +9,7 @@ import { WEBHOOK_DELIVERY_WORKFLOW, createWebhookDeliveryWorkflow } from '../web
 import type { WebhookDeliveryDeps } from '../webhooks/webhook-delivery.ts';
 import { startRunEventsConsumer } from './run-events-consumer.ts';
 import type { RunEventsConsumer } from './run-events-consumer.ts';
+import { releaseRunSession } from './session-occupancy.ts';
 
 /** The delivery workflow over the deps, and the engine resolver that serves it. */
 export function createDeliveryWiring(deps: AppDeps, options: Pick<WebhookDeliveryDeps, 'policy' | 'attemptTimeoutMs'> = {}) {
@@ -29,5 +30,5 @@ export function createDeliveryWiring(deps: AppDeps, options: Pick<WebhookDeliver
 /** Starts the run events consumer when the host runs instances (slots > 0); undefined otherwise. */
 export function startRunInfrastructure(deps: AppDeps, host: EngineHost, delivery: ReturnType<typeof createDeliveryWiring>): RunEventsConsumer | undefined {
   if (host.slots === 0) return undefined;
-  return startRunEventsConsumer({ host, store: deps.store, runs: deps.runs, delivery: delivery.definition, logger: deps.logger });
+  return startRunEventsConsumer({ host, store: deps.store, runs: deps.runs, delivery: delivery.definition, logger: deps.logger, onRunFinal: (row) => releaseRunSession(deps, row) });
 }

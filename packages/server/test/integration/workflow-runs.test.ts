@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createMemoryMailer } from '@petrel/blocks';
+import { createSessionManager, findChromium } from '@petrel/browser';
+import { silentLogger } from '@petrel/protocol';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { startLoopbackServer } from '../helpers/loopback-server.ts';
 import { readSse } from '../helpers/sse-reader.ts';
@@ -181,5 +183,32 @@ describe('block workflow runs that execute', () => {
     assert.match(String(after['last_run_id']), /^wr_/);
     assert.equal(after['last_error'], null);
     assert.equal((await finished(t, rows[0]!.run_id))['status'], 'completed');
+  });
+
+  it('holds a browser session for one run at a time and frees it when the run ends', { skip: findChromium() || process.env['CI'] === 'true' ? false : 'Chromium is not installed' }, async () => {
+    const chromium = findChromium();
+    const manager = createSessionManager({ ...(chromium ? { executablePath: chromium.path } : {}), logger: silentLogger });
+    try {
+      await using t = await createTestApp({ engine: { slots: 2 }, runs: {}, agent: { model: null, requireModel: false }, sessionManager: manager });
+      const id = await create(t, 'title: Hold\nworkflow_definition:\n  parameters: []\n  blocks:\n    - {block_type: wait, label: hold, wait_sec: 2}\n');
+      const session = await body(await t.call('/v1/browser_sessions', { method: 'POST', json: {} }));
+      const sessionId = String(session['browser_session_id']);
+      const first = await t.call('/v1/run/workflows', { method: 'POST', json: { workflow_id: id, browser_session_id: sessionId } });
+      assert.equal(first.status, 200);
+      const runId = String((await body(first))['run_id']);
+      assert.equal((await body(await t.call(`/v1/browser_sessions/${sessionId}`)))['runnable_id'], runId);
+      const busy = await t.call('/v1/run/workflows', { method: 'POST', json: { workflow_id: id, browser_session_id: sessionId } });
+      assert.equal(busy.status, 409);
+      assert.equal((await body(busy))['code'], 'BROWSER_SESSION_BUSY');
+      const task = await t.call('/v1/run/tasks', { method: 'POST', json: { prompt: 'p', browser_session_id: sessionId } });
+      assert.equal(task.status, 409, 'tasks too');
+      assert.equal((await t.call('/v1/run/workflows', { method: 'POST', json: { workflow_id: id, browser_session_id: 'pbs_01J00000000000000000000000' } })).status, 404);
+      assert.equal((await finished(t, runId))['status'], 'completed');
+      await until(async () => (await body(await t.call(`/v1/browser_sessions/${sessionId}`)))['runnable_id'] === null, 'the session to be freed', 20_000);
+      assert.equal((await t.call('/v1/run/workflows', { method: 'POST', json: { workflow_id: id, browser_session_id: sessionId } })).status, 200);
+      assert.equal((await t.deps.runs.list(t.organizationId, { page: 1, pageSize: 10 })).length, 2, 'refused creates left no run');
+    } finally {
+      await manager.closeAll();
+    }
   });
 });
