@@ -44,6 +44,9 @@ export type { TaskRunsOptions } from './tasks/task-runs.ts';
 export { wakeRunsForTotp } from './credentials/totp-wakeup.ts';
 export { agentLiveEvents, withoutCheckpoints } from './live/run-live-events.ts';
 export { createConfiguredBrowserPool } from './browsers/browser-pool-setup.ts';
+// For `petrel doctor` (the CLI may import only server, sdk and protocol): browser discovery and a model to test.
+export { findChromium, CHROMIUM_INSTALL_HINT, findPlaywrightFfmpegPath, SYSTEM_FFMPEG_PATHS } from '@petrel/browser';
+export { createLanguageModel } from '@petrel/agent';
 export type { ServerDepsOptions } from './server-deps.ts';
 export { loadServerConfig, SERVER_ENV, S3_ENV, LLM_ENV, SMTP_ENV, LOG_LEVELS } from './config/server-config.ts';
 export type { ServerConfig, LogLevel, BlobStoreConfig, SmtpConfig } from './config/server-config.ts';
