@@ -16,21 +16,27 @@ import type {
   CreateCredentialRequest,
   CreatedApiKey,
   CredentialResponse,
+  DownloadFilesRequest,
   GetCredentialsQuery,
+  GetRunResponse,
   GetRunArtifactsQuery,
   GetRunsQuery,
   ListApiKeysQuery,
   ListBrowserProfilesQuery,
+  LoginRequest,
   Operations,
   RetryRunWebhookRequest,
   RunWebhookReplayResponse,
   TaskRunListItem,
+  TaskRunRequest,
+  TaskRunResponse,
   TOTPCode,
   TOTPCodeCreate,
   UpdateBrowserProfileRequest,
   UploadFileResponse,
   WebhookDelivery,
   WebhookSecret,
+  WorkflowRunTimeline,
 } from './generated/api-types.ts';
 import type { OperationId } from './generated/operations.ts';
 import { OPERATIONS } from './generated/operations.ts';
@@ -39,8 +45,8 @@ import { HttpClient } from './http-client.ts';
 import type { LocalServer, LocalServerOptions } from './local-server.ts';
 import type { VerifyWebhookOptions, WebhookHeaders } from './verify-webhook.ts';
 import { verifyWebhook } from './verify-webhook.ts';
-import type { RunEvent } from './wait-for-completion.ts';
-import { readRunEvents } from './wait-for-completion.ts';
+import type { RunEvent, WaitForCompletionOptions } from './wait-for-completion.ts';
+import { readRunEvents, waitForRun } from './wait-for-completion.ts';
 
 /** Options of `new Petrel(...)`. */
 export type PetrelOptions = {
@@ -63,6 +69,23 @@ export type LocalPetrelOptions = LocalServerOptions & Omit<PetrelOptions, 'apiKe
 
 /** A TOTP code to push, as `sendTotpCode` takes it (`expiredAt` may be a `Date`). */
 export type SendTotpCodeParams = Omit<TOTPCodeCreate, 'expiredAt'> & { expiredAt?: string | Date | null };
+
+/** Waiting options of the methods that start a run (as Skyvern's `wait_for_completion` and `timeout`). */
+export type WaitParams = {
+  /** Resolve with the finished run instead of the started one. Default false. */
+  waitForCompletion?: boolean;
+  /** With `waitForCompletion`: the longest wait (milliseconds or `"30 minutes"`); then `TimeoutError`. Default 30 minutes. */
+  timeout?: WaitForCompletionOptions['timeout'];
+  /** With `waitForCompletion`: called with each live event of the run. */
+  onEvent?: WaitForCompletionOptions['onEvent'];
+};
+
+/** `runTask`'s parameters: the task (camelCase `TaskRunRequest`) and how to wait. */
+export type RunTaskParams = TaskRunRequest & WaitParams;
+/** `login`'s parameters. */
+export type LoginParams = LoginRequest & WaitParams;
+/** `downloadFiles`'s parameters. */
+export type DownloadFilesParams = DownloadFilesRequest & WaitParams;
 
 /** An artifact type (`screenshot`, `recording`, `trace`, `download`, ...). */
 export type ArtifactType = Artifact['artifactType'];
@@ -136,6 +159,82 @@ export class Petrel {
   /** Calls an operation by its OpenAPI operationId. */
   protected async call<Op extends OperationId>(operation: Op, input: CallInput, options?: RequestOptions): Promise<Operations[Op]['response']> {
     return this.#http.call(operation, OPERATIONS[operation], input, options);
+  }
+
+  // Tasks and runs (seed 002).
+
+  /**
+   * Runs a browser task from a prompt (and a start URL). Resolves when the run is created, or with
+   * `waitForCompletion` when it has finished: a run that failed is a result (check `status` and
+   * `failureReason`), not an exception.
+   */
+  async runTask(params: RunTaskParams, options?: RequestOptions): Promise<TaskRunResponse> {
+    const { waitForCompletion, timeout, onEvent, ...request } = params;
+    const run = await this.call('runTask', { body: request }, options);
+    return waitForCompletion === true ? await this.#wait('runTask', run.runId, { timeout, onEvent }, options) : run;
+  }
+
+  /** Logs into a site with a stored credential (`credentialId`) and the default (or a given) login goal. */
+  async login(params: LoginParams, options?: RequestOptions): Promise<TaskRunResponse> {
+    const { waitForCompletion, timeout, onEvent, ...request } = params;
+    const run = await this.call('login', { body: request }, options);
+    return waitForCompletion === true ? await this.#wait('login', run.runId, { timeout, onEvent }, options) : run;
+  }
+
+  /**
+   * Downloads files described in plain language (`navigationGoal`); they show up in the run's
+   * `downloadedFiles`. Unlike Skyvern's SDK, `waitForCompletion` works here too.
+   */
+  async downloadFiles(params: DownloadFilesParams, options?: RequestOptions): Promise<TaskRunResponse> {
+    const { waitForCompletion, timeout, onEvent, ...request } = params;
+    const run = await this.call('downloadFiles', { body: request }, options);
+    return waitForCompletion === true ? await this.#wait('downloadFiles', run.runId, { timeout, onEvent }, options) : run;
+  }
+
+  /** Gets a run (task or workflow run): status, output, failure reason, files, screenshots, timings. */
+  async getRun(runId: string, options?: RequestOptions): Promise<GetRunResponse> {
+    return this.call('getRun', { path: { run_id: runId } }, options);
+  }
+
+  /** Seed 000's name for `getRun`: a workflow run's status, result or error, and details. */
+  async getWorkflowRunStatus(runId: string, options?: RequestOptions): Promise<GetRunResponse> {
+    return this.getRun(runId, options);
+  }
+
+  /** A run's timeline: its blocks (a task is one block) with their actions, nested for loops and child runs. */
+  async getRunTimeline(runId: string, options?: RequestOptions): Promise<WorkflowRunTimeline[]> {
+    return this.call('getRunTimeline', { path: { run_id: runId } }, options);
+  }
+
+  /**
+   * Waits until a run's status is final and returns the run as `getRun` does. Follows the run's live
+   * events (Server-Sent Events, resumed after a break), or polls every `pollInterval` when the server
+   * or a proxy does not stream. Throws `TimeoutError` (with `lastRun`) after `timeout`; a failed,
+   * terminated or canceled run is returned, not thrown. Aborting `signal` stops waiting, not the run.
+   */
+  async waitForCompletion(runId: string, options: WaitForCompletionOptions = {}): Promise<GetRunResponse> {
+    return this.#wait('waitForCompletion', runId, options, {});
+  }
+
+  async #wait(name: string, runId: string, waitOptions: WaitForCompletionOptions, requestOptions: RequestOptions = {}): Promise<GetRunResponse> {
+    // The wait's signal ends the calls it makes (the caller's, or the one given with the request).
+    const { signal: requestSignal, ...perCall } = requestOptions;
+    const signal = waitOptions.signal ?? requestSignal;
+    return waitForRun(
+      {
+        name,
+        runId,
+        getRun: (callSignal) => this.getRun(runId, { ...perCall, signal: callSignal }),
+        openEvents: (lastEventId, callSignal) =>
+          this.#http.send(
+            'streamRunEvents',
+            OPERATIONS.streamRunEvents,
+            { path: { run_id: runId }, query: { lastEventId } },
+            { ...perCall, signal: callSignal, headers: { ...perCall.headers, accept: 'text/event-stream' } },
+          ),
+      },
+      { ...waitOptions, ...(signal === undefined ? {} : { signal }) },
+    );
   }
 
   // Runs.

@@ -33,15 +33,15 @@ export type RunEvent = RunStreamEvent & {
 /** Options of `waitForCompletion`. */
 export type WaitForCompletionOptions = {
   /** Longest wait: milliseconds or a string such as `"10 minutes"`. Default 30 minutes (Skyvern's 1800 s). */
-  timeout?: Duration;
+  timeout?: Duration | undefined;
   /** Time between polls when the live stream is not used. Default 2 seconds. */
-  pollInterval?: Duration;
+  pollInterval?: Duration | undefined;
   /** Cancels the wait (the run itself goes on); the call rejects with the signal's reason. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Called with each live event. An exception it throws ends the wait with that exception. */
-  onEvent?: (event: RunEvent) => void;
+  onEvent?: ((event: RunEvent) => void) | undefined;
   /** Follow the live event stream when the server has one. Default true; false polls. */
-  useEvents?: boolean;
+  useEvents?: boolean | undefined;
 };
 
 /** What the wait needs from the client. */
@@ -129,8 +129,10 @@ export async function waitForRun<Run extends { status: string }>(deps: WaitDepen
         return undefined;
       }
       if (response.body === null) return undefined;
+      let events = 0;
       try {
         for await (const event of readRunEvents(response.body, deps.runId)) {
+          events++;
           if (event.id !== undefined) lastEventId = event.id;
           // `step` events carry a step's status, not the run's.
           const runStatus = event.type === 'status' || event.type === 'snapshot' ? event.status : undefined;
@@ -148,6 +150,8 @@ export async function waitForRun<Run extends { status: string }>(deps: WaitDepen
         if (signal.aborted) throw error;
         // The stream broke: resume after the last event.
       }
+      // A stream that closes before its first event (every stream opens with a snapshot) is not one to follow.
+      if (events === 0) return undefined;
     }
     return undefined;
   };

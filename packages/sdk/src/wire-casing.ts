@@ -31,6 +31,13 @@ export const VERBATIM_FIELDS: ReadonlySet<string> = new Set([
   'metadata',
   'proxy_location',
   'model',
+  // Timeline blocks: the block's inputs and loop values are the user's; actions are records whose
+  // shape the contract leaves open (they hold typed text and chosen options).
+  'navigation_payload',
+  'data_schema',
+  'loop_values',
+  'current_value',
+  'actions',
 ]);
 
 const SNAKE_SEGMENT = /(?<=[a-z0-9])_([a-z])/g;

@@ -112,14 +112,99 @@ export type CreditCardBillingAddress = {
   country?: string | null;
   countryCode?: string | null;
 } | null;
+export type DeleteWorkflowResponse = null;
 export type GetBrowserSessionsResponse = BrowserSessionResponse[];
 export type GetCredentialsResponse = CredentialResponse[];
+export type GetFoldersResponse = Folder[];
 export type GetRunArtifactsResponse = Artifact[];
+export type GetRunResponse = TaskRunResponse | WorkflowRunResponse;
+export type WorkflowRunBlock = {
+  /**
+   * Stable per block execution: the run id and the durable step name.
+   */
+  workflowRunBlockId: string;
+  /**
+   * A child run started by a workflow_trigger block.
+   */
+  blockWorkflowRunId: string | null;
+  workflowRunId: string;
+  organizationId: string;
+  description: string | null;
+  parentWorkflowRunBlockId: string | null;
+  blockType: string;
+  label: string;
+  status: 'running' | 'completed' | 'failed' | 'terminated' | 'canceled' | 'timed_out' | 'skipped';
+  output?: unknown;
+  continueOnFailure: boolean;
+  failureReason: string | null;
+  errorCodes: string[];
+  engine: string | null;
+  taskId: string | null;
+  url: string | null;
+  navigationGoal: string | null;
+  navigationPayload?: unknown;
+  dataExtractionGoal: string | null;
+  dataSchema?: unknown;
+  terminateCriterion: string | null;
+  completeCriterion: string | null;
+  actions: unknown[];
+  createdAt: string;
+  modifiedAt: string;
+  includeActionHistoryInVerification: boolean | null;
+  /**
+   * Seconds.
+   */
+  duration: number | null;
+  loopValues: unknown[] | null;
+  currentValue?: unknown;
+  currentIndex: number | null;
+  recipients: string[] | null;
+  attachments: string[] | null;
+  subject: string | null;
+  body: string | null;
+  prompt: string | null;
+  instructions: string | null;
+  positiveDescriptor: string | null;
+  negativeDescriptor: string | null;
+  executedBranchId: string | null;
+  executedBranchExpression: string | null;
+  executedBranchResult: boolean | null;
+  executedBranchNextBlock: string | null;
+  scriptRun: null;
+  downloadedFileCount: number | null;
+  /**
+   * Petrel: the durable step that recorded the block (`block:<label>`, `block:<loop>[<i>]:<label>`).
+   */
+  stepName: string;
+} | null;
+export type GetRunTimelineResponse = WorkflowRunTimeline[];
 export type GetRunWebhookDeliveriesResponse = WebhookDelivery[];
 export type GetRunsResponse = TaskRunListItem[];
+export type GetSchedulesResponse = WorkflowSchedule[];
+export type GetWorkflowRunsOfWorkflowResponse = WorkflowRunResponse[];
+export type GetWorkflowRunsResponse = WorkflowRunResponse[];
+export type GetWorkflowSchedulesResponse = WorkflowSchedule[];
+export type GetWorkflowVersionsResponse = Workflow[];
+export type GetWorkflowsResponse = Workflow[];
 export type ListApiKeysResponse = ApiKey[];
 export type ListBrowserProfilesResponse = BrowserProfile[];
 
+export interface AnswerHumanInteractionLinkQuery {
+  /**
+   * The organization (from the emailed link; not needed with an API key).
+   */
+  ns?: string;
+  decision?: 'approve' | 'reject';
+  token?: string;
+}
+export interface AnswerHumanInteractionQuery {
+  /**
+   * The organization (from the emailed link; not needed with an API key).
+   */
+  ns?: string;
+  decision?: 'approve' | 'reject';
+  token?: string;
+}
 export interface ApiKey {
   /**
    * `oat_…`
@@ -434,6 +519,16 @@ export interface SecretCredential {
   secretValue: string;
   secretLabel?: string | null;
 }
+export interface CreateFolderRequest {
+  title: string;
+  description?: string | null;
+}
+export interface CreateWorkflowQuery {
+  /**
+   * Put the new workflow in this folder (`fld_…`).
+   */
+  folderId?: string;
+}
 export interface CreatedApiKey {
   /**
    * `oat_…`
@@ -497,6 +592,61 @@ export interface CreditCardCredentialResponse {
 export interface SecretCredentialResponse {
   secretLabel: string | null;
 }
+export interface DownloadFilesRequest {
+  url?: string | null;
+  webhookUrl?: string | null;
+  /**
+   * Accepted for compatibility; Petrel has no managed proxies.
+   */
+  proxyLocation?:
+    | string
+    | {
+        country: string;
+        subdivision?: string | null;
+        city?: string | null;
+      }
+    | null;
+  totpIdentifier?: string | null;
+  totpUrl?: string | null;
+  browserSessionId?: string | null;
+  browserProfileId?: string | null;
+  browserAddress?: string | null;
+  extraHttpHeaders?: {
+    [k: string]: string;
+  } | null;
+  cdpConnectHeaders?: {
+    [k: string]: string;
+  } | null;
+  maxScreenshotScrollingTimes?: number | null;
+  /**
+   * What to download, in plain language.
+   */
+  navigationGoal: string;
+  /**
+   * Name (or ending) the downloaded file is given, e.g. `invoice.pdf`.
+   */
+  downloadSuffix?: string | null;
+  /**
+   * Seconds to wait for a download to finish.
+   */
+  downloadTimeout?: number | null;
+  maxStepsPerRun?: number | null;
+}
+export interface Folder {
+  /**
+   * `fld_…`
+   */
+  folderId: string;
+  organizationId: string;
+  title: string;
+  description: string | null;
+  /**
+   * Workflows (not deleted) in the folder.
+   */
+  workflowCount: number;
+  createdAt: string;
+  modifiedAt: string;
+}
 export interface GetArtifactContentQuery {
   /**
    * Unix seconds after which the signature is refused.
@@ -541,6 +691,20 @@ export interface GetFileContentQuery {
    */
   sig?: string;
 }
+export interface GetFoldersQuery {
+  /**
+   * Page number, from 1.
+   */
+  page?: number;
+  /**
+   * Items per page, 1 to 100.
+   */
+  pageSize?: number;
+  /**
+   * Only folders whose title contains this text.
+   */
+  search?: string;
+}
 export interface GetRunArtifactsQuery {
   /**
    * Only artifacts of these types (repeat the parameter for several).
@@ -581,6 +745,148 @@ export interface GetRunArtifactsQuery {
     | 'task_archive'
     | 'download'
   )[];
+}
+export interface TaskRunResponse {
+  /**
+   * `tsk_…` (`tsk_v2_…` for skyvern-2.0).
+   */
+  runId: string;
+  status: 'created' | 'queued' | 'running' | 'paused' | 'timed_out' | 'failed' | 'terminated' | 'completed' | 'canceled';
+  /**
+   * The extracted data; null until the run completes (or when nothing was extracted).
+   */
+  output?: unknown;
+  downloadedFiles: FileInfo[] | null;
+  recordingUrl: string | null;
+  recordingArchived: boolean;
+  /**
+   * Newest first.
+   */
+  screenshotUrls: string[] | null;
+  failureReason: string | null;
+  /**
+   * ISO-8601 time, UTC.
+   */
+  createdAt: string;
+  modifiedAt: string;
+  queuedAt: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  appUrl: string | null;
+  browserSessionId: string | null;
+  browserProfileId: string | null;
+  maxScreenshotScrolls: number | null;
+  /**
+   * Code replay is not built: always null.
+   */
+  scriptRun: null;
+  errors: UserDefinedError[];
+  stepCount: number | null;
+  runType: 'task_v1' | 'task_v2' | 'task_v3' | 'workflow_run' | 'openai_cua' | 'anthropic_cua' | 'ui_tars' | 'yutori_navigator';
+  runWith: 'agent';
+  /**
+   * The request, as parsed.
+   */
+  runRequest: {
+    [k: string]: unknown;
+  } | null;
+  /**
+   * Petrel: model input tokens of the run so far.
+   */
+  inputTokens: number;
+  /**
+   * Petrel: model output tokens of the run so far.
+   */
+  outputTokens: number;
+  /**
+   * Petrel: model cost in US dollars when the model's prices are known.
+   */
+  totalCost: number | null;
+}
+export interface UserDefinedError {
+  errorCode: string;
+  reasoning: string;
+  confidenceFloat: number;
+  errorType?: 'USER_DEFINED_ERROR' | 'SYSTEM_DEFINED_ERROR';
+}
+export interface WorkflowRunResponse {
+  /**
+   * `wr_…`
+   */
+  runId: string;
+  status: 'created' | 'queued' | 'running' | 'paused' | 'timed_out' | 'failed' | 'terminated' | 'completed' | 'canceled';
+  /**
+   * `{ "<label>_output": …, "extracted_information": [...] }` for every block that ran (also while running and after a failure).
+   */
+  output: {
+    [k: string]: unknown;
+  } | null;
+  downloadedFiles: FileInfo[] | null;
+  recordingUrl: string | null;
+  recordingArchived: boolean;
+  /**
+   * Newest first.
+   */
+  screenshotUrls: string[] | null;
+  failureReason: string | null;
+  createdAt: string;
+  modifiedAt: string;
+  queuedAt: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  appUrl: string | null;
+  browserSessionId: string | null;
+  browserProfileId: string | null;
+  maxScreenshotScrolls: number | null;
+  scriptRun: null;
+  errors: UserDefinedError[];
+  stepCount: number | null;
+  runType: 'workflow_run';
+  runWith: 'agent';
+  aiFallback: boolean | null;
+  scriptId: null;
+  /**
+   * Where the run's browser state came from.
+   */
+  browserSeedSource: 'fresh' | 'own_memory' | 'profile' | 'session' | null;
+  runRequest: {
+    [k: string]: unknown;
+  } | null;
+  /**
+   * Petrel: the workflow (`wpid_…`).
+   */
+  workflowPermanentId: string;
+  /**
+   * Petrel: the version the run is pinned to (`w_…`).
+   */
+  workflowId: string;
+  /**
+   * Petrel: that version's number.
+   */
+  workflowVersion: number;
+  workflowTitle: string | null;
+  /**
+   * The run's parameter values (credentials as their ids).
+   */
+  parameters: {
+    [k: string]: unknown;
+  };
+  developerUserId: string | null;
+  /**
+   * Petrel: the run whose workflow_trigger block started this one.
+   */
+  parentRunId: string | null;
+  inputTokens: number;
+  outputTokens: number;
+  totalCost: number | null;
+}
+export interface WorkflowRunTimeline {
+  type: 'block' | 'thought';
+  block: WorkflowRunBlock;
+  thought: null;
+  children: WorkflowRunTimeline[];
+  createdAt: string;
+  modifiedAt: string;
 }
 export interface WebhookDelivery {
   /**
@@ -637,6 +943,10 @@ export interface GetRunsQuery {
    * Only runs whose id or title contains this text.
    */
   searchKey?: string;
+  /**
+   * Petrel (seed 000): only runs started for this end user.
+   */
+  developerUserId?: string;
 }
 export interface TaskRunListItem {
   /**
@@ -662,6 +972,213 @@ export interface TaskRunListItem {
    * Petrel: why the last webhook delivery failed; empty after a success, null when none was sent.
    */
   webhookFailureReason: string | null;
+}
+export interface GetSchedulesQuery {
+  /**
+   * Page number, from 1.
+   */
+  page?: number;
+  /**
+   * Items per page, 1 to 100.
+   */
+  pageSize?: number;
+}
+export interface WorkflowSchedule {
+  /**
+   * `wfs_…`
+   */
+  workflowScheduleId: string;
+  organizationId: string;
+  workflowPermanentId: string;
+  name: string | null;
+  /**
+   * Five fields (minute hour day month weekday), or six with seconds first.
+   */
+  cronExpression: string;
+  /**
+   * IANA time zone the expression is read in.
+   */
+  timezone: string;
+  /**
+   * The parameters of every run it starts.
+   */
+  parameters: {
+    [k: string]: unknown;
+  };
+  webhookUrl: string | null;
+  enabled: boolean;
+  /**
+   * When it fires next (null while disabled).
+   */
+  nextRunAt: string | null;
+  lastRunAt: string | null;
+  /**
+   * The run the last firing started.
+   */
+  lastRunId: string | null;
+  /**
+   * Why the last firing could not start a run.
+   */
+  lastError: string | null;
+  createdAt: string;
+  modifiedAt: string;
+}
+export interface GetWorkflowGraphQuery {
+  /**
+   * A version number; default the latest.
+   */
+  version?: number;
+  template?: boolean;
+}
+export interface GetWorkflowGraphResponse {
+  [k: string]: unknown;
+}
+export interface GetWorkflowQuery {
+  /**
+   * A version number; default the latest.
+   */
+  version?: number;
+  template?: boolean;
+}
+export interface GetWorkflowRunsOfWorkflowQuery {
+  /**
+   * Page number, from 1.
+   */
+  page?: number;
+  /**
+   * Items per page, 1 to 100.
+   */
+  pageSize?: number;
+  /**
+   * @maxItems 20
+   */
+  status?: ('created' | 'queued' | 'running' | 'paused' | 'timed_out' | 'failed' | 'terminated' | 'completed' | 'canceled')[];
+  /**
+   * Petrel: only runs started for this end user.
+   */
+  developerUserId?: string;
+}
+export interface GetWorkflowRunsQuery {
+  /**
+   * Page number, from 1.
+   */
+  page?: number;
+  /**
+   * Items per page, 1 to 100.
+   */
+  pageSize?: number;
+  /**
+   * @maxItems 20
+   */
+  status?: ('created' | 'queued' | 'running' | 'paused' | 'timed_out' | 'failed' | 'terminated' | 'completed' | 'canceled')[];
+  /**
+   * Petrel: only runs started for this end user.
+   */
+  developerUserId?: string;
+}
+export interface GetWorkflowSchedulesQuery {
+  /**
+   * Page number, from 1.
+   */
+  page?: number;
+  /**
+   * Items per page, 1 to 100.
+   */
+  pageSize?: number;
+}
+export interface Workflow {
+  /**
+   * `w_…`: this version.
+   */
+  workflowId: string;
+  organizationId: string;
+  title: string;
+  /**
+   * `wpid_…`: stable across versions; runs name it.
+   */
+  workflowPermanentId: string;
+  /**
+   * The same as `workflow_permanent_id` (Skyvern's newer name).
+   */
+  agentId: string;
+  version: number;
+  isSavedTask: boolean;
+  isTemplate: boolean;
+  description: string | null;
+  /**
+   * `{ version, parameters, blocks, finally_block_label, … }` as parsed (defaults filled in).
+   */
+  workflowDefinition: {
+    [k: string]: unknown;
+  };
+  proxyLocation?: unknown;
+  webhookCallbackUrl: string | null;
+  totpVerificationUrl: string | null;
+  totpIdentifier: string | null;
+  persistBrowserSession: boolean;
+  pinSavedSessionIp: boolean;
+  browserProfileId: string | null;
+  browserProfileKey: string | null;
+  model: {
+    [k: string]: unknown;
+  } | null;
+  status: 'published' | 'draft' | 'auto_generated' | 'importing' | 'import_failed';
+  maxScreenshotScrolls: number | null;
+  maxElapsedTimeMinutes: number | null;
+  extraHttpHeaders: {
+    [k: string]: string;
+  } | null;
+  /**
+   * Values are masked.
+   */
+  cdpConnectHeaders: {
+    [k: string]: string;
+  } | null;
+  runWith: string;
+  aiFallback: boolean;
+  cacheKey: string | null;
+  runSequentially: boolean;
+  sequentialKey: string | null;
+  folderId: string | null;
+  /**
+   * Petrel: what the definition had that was dropped or rewritten (unknown fields, sanitised labels).
+   */
+  warnings: {
+    path: string;
+    message: string;
+    line?: number;
+    column?: number;
+  }[];
+  createdAt: string;
+  modifiedAt: string;
+  deletedAt: string | null;
+}
+export interface GetWorkflowsQuery {
+  /**
+   * Page number, from 1.
+   */
+  page?: number;
+  /**
+   * Items per page, 1 to 100.
+   */
+  pageSize?: number;
+  onlySavedTasks?: boolean;
+  onlyWorkflows?: boolean;
+  onlyTemplates?: boolean;
+  /**
+   * Only workflows whose title contains this text (case-insensitive).
+   */
+  searchKey?: string;
+  /**
+   * Only workflows with exactly this title.
+   */
+  title?: string;
+  folderId?: string;
+  /**
+   * @maxItems 20
+   */
+  status?: ('published' | 'draft' | 'auto_generated' | 'importing' | 'import_failed')[];
+  template?: boolean;
 }
 export interface ListApiKeysQuery {
   /**
@@ -698,6 +1215,56 @@ export interface ListBrowserProfilesQuery {
    * Accepted for compatibility; ignored.
    */
   managed?: string;
+}
+export interface LoginRequest {
+  url?: string | null;
+  webhookUrl?: string | null;
+  /**
+   * Accepted for compatibility; Petrel has no managed proxies.
+   */
+  proxyLocation?:
+    | string
+    | {
+        country: string;
+        subdivision?: string | null;
+        city?: string | null;
+      }
+    | null;
+  totpIdentifier?: string | null;
+  totpUrl?: string | null;
+  browserSessionId?: string | null;
+  browserProfileId?: string | null;
+  browserAddress?: string | null;
+  extraHttpHeaders?: {
+    [k: string]: string;
+  } | null;
+  cdpConnectHeaders?: {
+    [k: string]: string;
+  } | null;
+  maxScreenshotScrollingTimes?: number | null;
+  credentialType?: 'skyvern' | 'bitwarden' | '1password' | 'azure_vault';
+  /**
+   * Default: a generic "log in with the credential" goal.
+   */
+  prompt?: string | null;
+  /**
+   * `cred_…`; required for `skyvern`.
+   */
+  credentialId?: string | null;
+  bitwardenCollectionId?: string | null;
+  bitwardenItemId?: string | null;
+  onepasswordVaultId?: string | null;
+  onepasswordItemId?: string | null;
+  azureVaultName?: string | null;
+  azureVaultUsernameKey?: string | null;
+  azureVaultPasswordKey?: string | null;
+  azureVaultTotpSecretKey?: string | null;
+}
+export interface ResetWorkflowBrowserStateQuery {
+  developerUserId?: string;
+}
+export interface ResetWorkflowBrowserStateResponse {
+  deleted: boolean;
 }
 export interface RetryRunWebhookRequest {
   /**
@@ -751,6 +1318,12 @@ export interface RunWebhookReplayResponse {
   responseBody: string | null;
   error: string | null;
 }
+export interface RunWorkflowQuery {
+  /**
+   * Accepted for compatibility (Petrel has no template gallery).
+   */
+  template?: boolean | ('true' | 'false');
+}
 export interface StreamRunEventsQuery {
   /**
    * Like the `Last-Event-ID` header.
@@ -803,12 +1376,117 @@ export interface TOTPCodeCreate {
    */
   type?: string | null;
 }
+export interface TaskRunRequest {
+  /**
+   * The goal, in plain language.
+   */
+  prompt: string;
+  /**
+   * Where to start. Without it the run starts on a blank page (or where its browser session is).
+   */
+  url?: string | null;
+  engine?: 'skyvern-1.0' | 'skyvern-2.0' | 'skyvern-3.0' | 'openai-cua' | 'anthropic-cua' | 'ui-tars' | 'yutori-navigator';
+  title?: string | null;
+  /**
+   * Accepted for compatibility; Petrel has no managed proxies.
+   */
+  proxyLocation?:
+    | string
+    | {
+        country: string;
+        subdivision?: string | null;
+        city?: string | null;
+      }
+    | null;
+  /**
+   * JSON Schema of `output` (object or array), or a plain-language description of the data.
+   */
+  dataExtractionSchema?:
+    | {
+        [k: string]: unknown;
+      }
+    | unknown[]
+    | string
+    | null;
+  /**
+   * `{ "CODE": "natural-language condition" }`: codes the run reports in `errors` when it fails or terminates.
+   */
+  errorCodeMapping?: {
+    [k: string]: string;
+  } | null;
+  /**
+   * Most agent steps; default 10.
+   */
+  maxSteps?: number | null;
+  webhookUrl?: string | null;
+  /**
+   * Email or phone number whose pushed 2FA codes this run may use.
+   */
+  totpIdentifier?: string | null;
+  /**
+   * Endpoint asked (signed POST) for a 2FA code; answers `{ "verification_code": "..." }`.
+   */
+  totpUrl?: string | null;
+  /**
+   * `pbs_…`: run inside a live persistent session.
+   */
+  browserSessionId?: string | null;
+  /**
+   * `bp_…`: refused for task runs, as in Skyvern (workflow runs only).
+   */
+  browserProfileId?: string | null;
+  startFreshBrowser?: boolean;
+  /**
+   * Per-run model override: `{ "model_name": "..." }`; provider, endpoint and key stay the server's.
+   */
+  model?: {
+    model_name?: string | null;
+    [k: string]: unknown;
+  } | null;
+  /**
+   * Headers sent with the browser's requests to sites.
+   */
+  extraHttpHeaders?: {
+    [k: string]: string;
+  } | null;
+  /**
+   * Headers of the CDP handshake with `browser_address`.
+   */
+  cdpConnectHeaders?: {
+    [k: string]: string;
+  } | null;
+  /**
+   * Deprecated; ignored.
+   */
+  publishWorkflow?: boolean;
+  includeActionHistoryInVerification?: boolean;
+  maxScreenshotScrolls?: number | null;
+  /**
+   * CDP address of a browser to run in instead of Petrel's.
+   */
+  browserAddress?: string | null;
+  userAgent?: string | null;
+  /**
+   * `agent` or `code` (legacy `ai` and `code_v2` accepted). Code replay is not built yet: tasks run with the agent.
+   */
+  runWith?: 'agent' | 'code' | null;
+}
 export interface UpdateBrowserProfileRequest {
   name?: string | null;
   description?: string | null;
   proxyLocation?: unknown;
   proxySessionId?: string | null;
   rotateProxySessionId?: boolean | null;
+}
+export interface UpdateFolderRequest {
+  title?: string;
+  description?: string | null;
+}
+export interface UpdateWorkflowFolderRequest {
+  /**
+   * The folder, or null to take the workflow out of its folder.
+   */
+  folderId: string | null;
 }
 export interface UploadFileForm {
   /**
@@ -868,6 +1546,88 @@ export interface WebhookSecret {
    */
   createdAt: string;
 }
+/**
+ * `{"json_definition": {...}}`, `{"yaml_definition": "..."}`, a definition `{"title", "workflow_definition"}`, or seed 000's `{"name", "tasks"}`. YAML may also be sent raw with `Content-Type: application/x-yaml`.
+ */
+export interface WorkflowCreateBody {
+  [k: string]: unknown;
+}
+export interface WorkflowRunRequest {
+  /**
+   * `wpid_…` of the workflow to run.
+   */
+  workflowId?: string;
+  /**
+   * Alias of `workflow_id`.
+   */
+  agentId?: string;
+  /**
+   * Values of the workflow parameters by key.
+   */
+  parameters?: {
+    [k: string]: unknown;
+  } | null;
+  title?: string | null;
+  /**
+   * Accepted for compatibility; Petrel has no managed proxies.
+   */
+  proxyLocation?: unknown;
+  webhookUrl?: string | null;
+  /**
+   * Legacy name of `webhook_url`.
+   */
+  webhookCallbackUrl?: string | null;
+  totpUrl?: string | null;
+  totpIdentifier?: string | null;
+  browserSessionId?: string | null;
+  reuseBrowserSession?: boolean | null;
+  /**
+   * `bp_…`: seeds the run's browser with the profile's cookies and storage.
+   */
+  browserProfileId?: string | null;
+  /**
+   * Ignore the workflow's persisted browser state for this run.
+   */
+  startFreshBrowser?: boolean;
+  maxScreenshotScrolls?: number | null;
+  /**
+   * Stop the run as `timed_out` after this long; default the workflow's, else 240.
+   */
+  maxElapsedTimeMinutes?: number | null;
+  extraHttpHeaders?: {
+    [k: string]: string;
+  } | null;
+  cdpConnectHeaders?: {
+    [k: string]: string;
+  } | null;
+  browserAddress?: string | null;
+  aiFallback?: boolean | null;
+  runWith?: string | null;
+  /**
+   * Per-run model override: `{ "model_name": "..." }`; provider, endpoint and key stay the server's.
+   */
+  model?: {
+    model_name?: string | null;
+    [k: string]: unknown;
+  } | null;
+  runMetadata?: {
+    [k: string]: string;
+  } | null;
+  /**
+   * Petrel (seed 000): the end user the run is for; stored, filterable, and it scopes persisted browser state.
+   */
+  developerUserId?: string | null;
+}
+export interface WorkflowScheduleUpsertRequest {
+  cronExpression: string;
+  timezone?: string;
+  parameters?: {
+    [k: string]: unknown;
+  };
+  name?: string | null;
+  webhookUrl?: string | null;
+  enabled?: boolean;
+}
 
 /** Query, body and answer types of every /v1 operation, by operationId. */
 export interface Operations {
@@ -883,7 +1643,39 @@ export interface Operations {
   deleteCredential: { query: never; body: never; response: void };
   getWebhookSecret: { query: never; body: never; response: WebhookSecret };
   rotateWebhookSecret: { query: never; body: RotateWebhookSecretRequest; response: WebhookSecret };
+  runTask: { query: never; body: TaskRunRequest; response: TaskRunResponse };
+  login: { query: never; body: LoginRequest; response: TaskRunResponse };
+  downloadFiles: { query: never; body: DownloadFilesRequest; response: TaskRunResponse };
+  getWorkflowRuns: { query: GetWorkflowRunsQuery; body: never; response: GetWorkflowRunsResponse };
+  getWorkflows: { query: GetWorkflowsQuery; body: never; response: GetWorkflowsResponse };
+  createWorkflow: { query: CreateWorkflowQuery; body: WorkflowCreateBody; response: Workflow };
+  getWorkflow: { query: GetWorkflowQuery; body: never; response: Workflow };
+  updateWorkflow: { query: never; body: WorkflowCreateBody; response: Workflow };
+  getWorkflowVersions: { query: never; body: never; response: GetWorkflowVersionsResponse };
+  deleteWorkflow: { query: never; body: never; response: DeleteWorkflowResponse };
+  getWorkflowRunsOfWorkflow: { query: GetWorkflowRunsOfWorkflowQuery; body: never; response: GetWorkflowRunsOfWorkflowResponse };
+  getWorkflowGraph: { query: GetWorkflowGraphQuery; body: never; response: GetWorkflowGraphResponse };
+  updateWorkflowFolder: { query: never; body: UpdateWorkflowFolderRequest; response: Workflow };
+  resetWorkflowBrowserState: { query: ResetWorkflowBrowserStateQuery; body: never; response: ResetWorkflowBrowserStateResponse };
+  getWorkflowSchedules: { query: GetWorkflowSchedulesQuery; body: never; response: GetWorkflowSchedulesResponse };
+  createWorkflowSchedule: { query: never; body: WorkflowScheduleUpsertRequest; response: WorkflowSchedule };
+  getWorkflowSchedule: { query: never; body: never; response: WorkflowSchedule };
+  updateWorkflowSchedule: { query: never; body: WorkflowScheduleUpsertRequest; response: WorkflowSchedule };
+  deleteWorkflowSchedule: { query: never; body: never; response: void };
+  enableWorkflowSchedule: { query: never; body: never; response: WorkflowSchedule };
+  disableWorkflowSchedule: { query: never; body: never; response: WorkflowSchedule };
+  getSchedules: { query: GetSchedulesQuery; body: never; response: GetSchedulesResponse };
+  getFolders: { query: GetFoldersQuery; body: never; response: GetFoldersResponse };
+  createFolder: { query: never; body: CreateFolderRequest; response: Folder };
+  getFolder: { query: never; body: never; response: Folder };
+  updateFolder: { query: never; body: UpdateFolderRequest; response: Folder };
+  deleteFolder: { query: never; body: never; response: void };
+  runWorkflow: { query: RunWorkflowQuery; body: WorkflowRunRequest; response: WorkflowRunResponse };
+  answerHumanInteractionLink: { query: AnswerHumanInteractionLinkQuery; body: never; response: WorkflowRunResponse };
+  answerHumanInteraction: { query: AnswerHumanInteractionQuery; body: never; response: WorkflowRunResponse };
   getRuns: { query: GetRunsQuery; body: never; response: GetRunsResponse };
+  getRun: { query: never; body: never; response: GetRunResponse };
+  getRunTimeline: { query: never; body: never; response: GetRunTimelineResponse };
   bulkCancelRuns: { query: never; body: BulkCancelRunsRequest; response: BulkCancelRunsResponse };
   cancelRun: { query: never; body: never; response: CancelRunResponse };
   retryRunWebhook: { query: never; body: RetryRunWebhookRequest; response: RunWebhookReplayResponse };

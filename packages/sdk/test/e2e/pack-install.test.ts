@@ -1,7 +1,8 @@
 // What a new user does: `npm pack` the SDK as published, install the tarball into an empty project
-// outside the workspace, type-check a consumer file with the consumer's own tsconfig (strict, no
-// skipLibCheck), compile it, and run it against a live server — on Node 24 and, when present, on
-// the system's Node 20. Also checks the published entry imports nothing from `node:` (browsers).
+// outside the workspace, type-check the README's ten-line example (examples/sdk/quickstart.ts) and a
+// file of checks with the consumer's own tsconfig (strict, no skipLibCheck), compile them, and run
+// them against a live server that runs real tasks — on Node 24 and, when present, on the system's
+// Node 20. Also checks the published entry imports nothing from `node:` (browsers).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -11,12 +12,13 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startLiveServer } from '../helpers/live-server.ts';
+import { needsChromium, startTaskStage } from '../helpers/task-stage.ts';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
 
-const CONSUMER = `import { Petrel, NotFoundError, verifyWebhook } from '@petrel/sdk';
+const CHECKS = `import { Petrel, NotFoundError, verifyWebhook } from '@petrel/sdk';
 import type { CredentialResponse } from '@petrel/sdk';
 
 const client = new Petrel({ apiKey: process.env.PETREL_API_KEY!, baseUrl: process.env.PETREL_URL! });
@@ -71,7 +73,8 @@ test('the packed SDK installs into an empty project, type-checks and runs agains
   visit(join(installed, 'dist/index.js'));
   assert.ok(seen.size >= 5 && !seen.has(join(installed, 'dist/local-server.js')));
 
-  writeFileSync(join(project, 'main.ts'), CONSUMER);
+  writeFileSync(join(project, 'checks.ts'), CHECKS);
+  writeFileSync(join(project, 'quickstart.ts'), readFileSync(join(root, 'examples/sdk/quickstart.ts'), 'utf8'));
   writeFileSync(
     join(project, 'tsconfig.json'),
     JSON.stringify({
@@ -88,15 +91,16 @@ test('the packed SDK installs into an empty project, type-checks and runs agains
         types: ['node'],
         outDir: 'out',
       },
-      include: ['main.ts'],
+      include: ['checks.ts', 'quickstart.ts'],
     }),
   );
   await run(process.execPath, [tsc, '-p', project], { cwd: project, timeout: 60_000 }).catch((error: Error & { stdout?: string }) => {
     assert.fail(`consumer type-check failed:\n${error.stdout ?? error.message}`);
   });
 
-  await using live = await startLiveServer();
-  const env = { ...process.env, PETREL_URL: live.url, PETREL_API_KEY: live.apiKey };
+  await using stage = await startTaskStage();
+  await using live = await startLiveServer(stage.llmEnv);
+  const env = { ...process.env, PETREL_URL: live.url, PETREL_API_KEY: live.apiKey, TASK_URL: `${stage.portal.url}/login` };
   const nodes = [process.execPath];
   const system = '/usr/bin/node';
   if (existsSync(system)) {
@@ -104,12 +108,16 @@ test('the packed SDK installs into an empty project, type-checks and runs agains
     if (Number(stdout.trim()) >= 20 && stdout.trim() !== process.versions.node.split('.')[0]) nodes.push(system);
   }
   for (const node of nodes) {
-    const { stdout } = await run(node, [join(project, 'out/main.js')], { cwd: project, env, timeout: 60_000 });
+    const { stdout } = await run(node, [join(project, 'out/checks.js')], { cwd: project, env, timeout: 60_000 });
     const result = JSON.parse(stdout.trim()) as { id: string; listed: number; notFound: string; ok: boolean; node: string };
     assert.equal(result.id, 'cred_');
     assert.ok(result.listed >= 1);
     assert.equal(result.notFound, '404 NOT_FOUND');
     assert.equal(result.ok, false);
-    t.diagnostic(`ran on Node ${result.node}`);
+    if (needsChromium.skip === false) {
+      const task = await run(node, [join(project, 'out/quickstart.js')], { cwd: project, env, timeout: 120_000 });
+      assert.equal(task.stdout.trim(), 'completed {"site_name":"echo"}');
+    }
+    t.diagnostic(`ran on Node ${result.node}${needsChromium.skip === false ? ', with a task' : ''}`);
   }
 });

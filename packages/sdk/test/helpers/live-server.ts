@@ -51,7 +51,8 @@ export async function startLiveServer(env: Record<string, string> = {}): Promise
 
 /** What the proxy does with one request. */
 export type ProxyAction =
-  | { kind: 'forward' }
+  /** Pass the request on and stream the answer back; with `cutAfterEvents`, close it after that many SSE events. */
+  | { kind: 'forward'; cutAfterEvents?: number }
   /** Answer this status (and headers) without forwarding. */
   | { kind: 'answer'; status: number; headers?: Record<string, string>; body?: string }
   /** Close the connection without answering. */
@@ -103,8 +104,8 @@ export async function startFaultyProxy(target: string, decide: (n: number, reque
       void (async () => {
         try {
           const answer = await fetch(`${target}${request.url}`, { method: request.method, headers, ...(body === undefined ? {} : { body }) });
-          const bytes = Buffer.from(await answer.arrayBuffer());
           if (action.kind === 'forward-then-drop') {
+            await answer.body?.cancel();
             res.socket?.destroy();
             return;
           }
@@ -113,7 +114,35 @@ export async function startFaultyProxy(target: string, decide: (n: number, reque
             if (name !== 'content-encoding' && name !== 'transfer-encoding' && name !== 'content-length' && name !== 'connection') outHeaders[name] = value;
           });
           res.writeHead(answer.status, outHeaders);
-          res.end(bytes);
+          res.flushHeaders();
+          let events = 0;
+          let cut = false;
+          if (answer.body !== null) {
+            // Leaving the loop early cancels the upstream body.
+            for await (const chunk of answer.body) {
+              const limit = action.cutAfterEvents;
+              if (limit !== undefined) {
+                // Pass the text up to the end of the limit-th event (a frame with data, ended by a blank
+                // line; comments do not count), then cut.
+                const text = Buffer.from(chunk).toString('latin1');
+                let at = 0;
+                while (events < limit) {
+                  const end = text.indexOf('\n\n', at);
+                  if (end === -1) break;
+                  if (text.slice(at, end).includes('data:')) events++;
+                  at = end + 2;
+                }
+                if (events >= limit) {
+                  // Cut once these bytes are out (destroying at once would drop them).
+                  res.write(chunk.subarray(0, at), () => res.socket?.destroy());
+                  cut = true;
+                  break;
+                }
+              }
+              res.write(chunk);
+            }
+          }
+          if (!cut) res.end();
         } catch {
           res.socket?.destroy();
         }

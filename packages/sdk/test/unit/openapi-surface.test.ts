@@ -46,6 +46,27 @@ const CALLS: Record<string, (client: Petrel) => Promise<unknown>> = {
   createApiKey: (c) => c.createApiKey({ name: 'ci' }),
   getApiKey: (c) => c.getApiKey('oat_1'),
   revokeApiKey: (c) => c.revokeApiKey('oat_1'),
+  runTask: (c) =>
+    c.runTask({
+      prompt: 'p',
+      url: 'https://example.com',
+      engine: 'skyvern-1.0',
+      dataExtractionSchema: { type: 'object' },
+      errorCodeMapping: { NO: 'no' },
+      maxSteps: 3,
+      webhookUrl: 'https://example.com/hook',
+      totpIdentifier: 't',
+      browserSessionId: 'pbs_1',
+      extraHttpHeaders: { 'X-A': 'b' },
+      waitForCompletion: true,
+      timeout: 1000,
+    }),
+  login: (c) => c.login({ credentialType: 'skyvern', credentialId: 'cred_1', url: 'https://example.com', prompt: 'log in', waitForCompletion: true }),
+  downloadFiles: (c) => c.downloadFiles({ navigationGoal: 'g', url: 'https://example.com', downloadSuffix: '.pdf', downloadTimeout: 5, maxStepsPerRun: 2 }),
+  getRun: (c) => c.getRun('tsk_1'),
+  getWorkflowRunStatus: (c) => c.getWorkflowRunStatus('wr_1'),
+  getRunTimeline: (c) => c.getRunTimeline('tsk_1'),
+  waitForCompletion: (c) => c.waitForCompletion('tsk_1', { timeout: 1000 }),
   getRuns: (c) => c.getRuns({ page: 1, pageSize: 3, status: ['running'], runType: ['task_v1'], searchKey: 'k' }),
   cancelRun: (c) => c.cancelRun('tsk_1'),
   bulkCancelRuns: (c) => c.bulkCancelRuns(['tsk_1']),
@@ -96,7 +117,7 @@ test('every method calls an OpenAPI operation with its method and path, sending 
         if (accept === 'text/event-stream') return new Response('', { headers: { 'content-type': 'text/event-stream' } });
         if (accept === '*/*') return new Response(new Uint8Array([1]));
         if (init.method === 'DELETE' || input.endsWith('/delete')) return new Response(null, { status: 204 });
-        return Response.json({ status: 'completed' });
+        return Response.json({ run_id: 'tsk_1', status: 'completed' });
       },
     });
     await call(client);
