@@ -14,7 +14,7 @@ try {
       `\nPetrel is running at ${server.url}\n` +
         `Organization ${server.bootstrap.organizationId} was created with this API key (shown once, store it now):\n\n` +
         `  ${server.bootstrap.apiKey.api_key}\n\n` +
-        `Try: curl -H 'x-api-key: ${server.bootstrap.apiKey.api_key}' ${server.url}/v1/credentials\n` +
+        `Try: curl -H 'x-api-key: ${server.bootstrap.apiKey.api_key}' ${server.url}/v1/workflows   (README: Quick start)\n` +
         `Workflows API (Cloudflare-shaped): ${server.url}/client/v4/accounts/${server.bootstrap.organizationId}/workflows\n` +
         `API docs: ${server.url}/docs\n\n`,
     );
