@@ -14,13 +14,24 @@ import type {
   CreateBrowserProfileRequest,
   CreateBrowserSessionRequest,
   CreateCredentialRequest,
+  CreateFolderRequest,
   CreatedApiKey,
   CredentialResponse,
   DownloadFilesRequest,
+  Folder,
   GetCredentialsQuery,
+  GetFoldersQuery,
   GetRunResponse,
   GetRunArtifactsQuery,
   GetRunsQuery,
+  GetSchedulesQuery,
+  GetWorkflowGraphQuery,
+  GetWorkflowGraphResponse,
+  GetWorkflowQuery,
+  GetWorkflowRunsOfWorkflowQuery,
+  GetWorkflowRunsQuery,
+  GetWorkflowSchedulesQuery,
+  GetWorkflowsQuery,
   ListApiKeysQuery,
   ListBrowserProfilesQuery,
   LoginRequest,
@@ -33,10 +44,16 @@ import type {
   TOTPCode,
   TOTPCodeCreate,
   UpdateBrowserProfileRequest,
+  UpdateFolderRequest,
   UploadFileResponse,
   WebhookDelivery,
   WebhookSecret,
+  Workflow,
+  WorkflowRunRequest,
+  WorkflowRunResponse,
   WorkflowRunTimeline,
+  WorkflowSchedule,
+  WorkflowScheduleUpsertRequest,
 } from './generated/api-types.ts';
 import type { OperationId } from './generated/operations.ts';
 import { OPERATIONS } from './generated/operations.ts';
@@ -86,6 +103,50 @@ export type RunTaskParams = TaskRunRequest & WaitParams;
 export type LoginParams = LoginRequest & WaitParams;
 /** `downloadFiles`'s parameters. */
 export type DownloadFilesParams = DownloadFilesRequest & WaitParams;
+
+/** One step of seed 000's simple workflow: `instructions` (with optional start pages) or a saved `taskId`. */
+export type TaskListStep = {
+  /** What to do, in plain language. */
+  instructions?: string | null;
+  /** Where to start: one URL or several. Without it the step goes on from the last page. */
+  targetUrl?: string | string[] | null;
+  /** A saved task to run instead of instructions. */
+  taskId?: string | null;
+};
+
+/**
+ * A workflow definition to create or update: Skyvern's `{ jsonDefinition }` (an object in the wire
+ * format: `title`, `workflow_definition` with `parameters` and `blocks`, ...) or `{ yamlDefinition }`
+ * (the same as YAML text), passed verbatim.
+ */
+export type WorkflowDefinitionParams = { jsonDefinition: Record<string, unknown>; yamlDefinition?: never } | { yamlDefinition: string; jsonDefinition?: never };
+
+/** `createWorkflow`'s parameters: a definition, or seed 000's `{ name, tasks }`; `folderId` files it. */
+export type CreateWorkflowParams = (WorkflowDefinitionParams | { name: string; description?: string | null; tasks: TaskListStep[] }) & {
+  /** Put the new workflow in this folder (`fld_…`). */
+  folderId?: string;
+};
+
+/** `runWorkflow`'s parameters: the run (camelCase `WorkflowRunRequest`), how to wait, and Skyvern's extras. */
+export type RunWorkflowParams = WorkflowRunRequest &
+  WaitParams & {
+    /** Most agent steps of each browser block (sent as `x-max-steps-override`). */
+    maxStepsOverride?: number;
+    /** Accepted for compatibility (Petrel has no template gallery). */
+    template?: boolean;
+  };
+
+/** Seed 000's `startWorkflowRun` parameters. */
+export type StartWorkflowRunParams = {
+  /** The workflow's permanent id (`wpid_…`, `createWorkflow(...).workflowPermanentId`). */
+  workflowId: string;
+  /** The end user the run is for; it scopes the browser state the workflow keeps between runs. */
+  developerUserId: string;
+  /** Values of the workflow's parameters. */
+  parameters?: Record<string, unknown>;
+  /** Where to send the signed webhook when the run ends. */
+  webhookUrl?: string;
+};
 
 /** An artifact type (`screenshot`, `recording`, `trace`, `download`, ...). */
 export type ArtifactType = Artifact['artifactType'];
@@ -235,6 +296,161 @@ export class Petrel {
       },
       { ...waitOptions, ...(signal === undefined ? {} : { signal }) },
     );
+  }
+
+  // Workflows (seed 002, and seed 000's simple workflows).
+
+  /**
+   * Creates a workflow from a definition (`{ jsonDefinition }` or `{ yamlDefinition }`, passed
+   * verbatim in the wire format) or from seed 000's `{ name, tasks }`; answers its first version
+   * (run it by `workflowPermanentId`).
+   */
+  async createWorkflow(params: CreateWorkflowParams, options?: RequestOptions): Promise<Workflow> {
+    const { folderId, ...body } = params;
+    return this.call('createWorkflow', { query: { folderId }, body }, options);
+  }
+
+  /** Lists workflows (the latest version of each). */
+  async getWorkflows(params: GetWorkflowsQuery = {}, options?: RequestOptions): Promise<Workflow[]> {
+    return this.call('getWorkflows', { query: params }, options);
+  }
+
+  /** Gets a workflow by its permanent id (`wpid_…`), the latest version or `version`. */
+  async getWorkflow(workflowPermanentId: string, params: GetWorkflowQuery = {}, options?: RequestOptions): Promise<Workflow> {
+    return this.call('getWorkflow', { path: { workflow_permanent_id: workflowPermanentId }, query: params }, options);
+  }
+
+  /** Every version of a workflow. */
+  async getWorkflowVersions(workflowPermanentId: string, options?: RequestOptions): Promise<Workflow[]> {
+    return this.call('getWorkflowVersions', { path: { workflow_permanent_id: workflowPermanentId } }, options);
+  }
+
+  /** Saves a new version of a workflow (`workflowId` is its permanent id, `wpid_…`); runs started before keep theirs. */
+  async updateWorkflow(workflowId: string, params: WorkflowDefinitionParams, options?: RequestOptions): Promise<Workflow> {
+    return this.call('updateWorkflow', { path: { workflow_permanent_id: workflowId }, body: params }, options);
+  }
+
+  /** Deletes a workflow (every version) and its schedules. */
+  async deleteWorkflow(workflowId: string, options?: RequestOptions): Promise<void> {
+    await this.call('deleteWorkflow', { path: { workflow_permanent_id: workflowId } }, options);
+  }
+
+  /**
+   * Runs a workflow with its parameters. Resolves when the run is created, or with
+   * `waitForCompletion` when it has finished (a failed run is a result: check `status`).
+   */
+  async runWorkflow(params: RunWorkflowParams, options: RequestOptions = {}): Promise<WorkflowRunResponse> {
+    const { waitForCompletion, timeout, onEvent, maxStepsOverride, template, ...request } = params;
+    const callOptions = maxStepsOverride === undefined ? options : { ...options, headers: { ...options.headers, 'x-max-steps-override': String(maxStepsOverride) } };
+    const run = await this.call('runWorkflow', { query: { template }, body: request }, callOptions);
+    return waitForCompletion === true ? ((await this.#wait('runWorkflow', run.runId, { timeout, onEvent }, options)) as WorkflowRunResponse) : run;
+  }
+
+  /** Seed 000: starts a run of a workflow for one end user; answers the run (its `runId` and `status`). */
+  async startWorkflowRun(params: StartWorkflowRunParams, options?: RequestOptions): Promise<WorkflowRunResponse> {
+    return this.runWorkflow(params, options);
+  }
+
+  /** Lists workflow runs of all workflows, newest first (filter by status or end user). */
+  async getWorkflowRuns(params: GetWorkflowRunsQuery = {}, options?: RequestOptions): Promise<WorkflowRunResponse[]> {
+    return this.call('getWorkflowRuns', { query: params }, options);
+  }
+
+  /** Lists the runs of one workflow, newest first. */
+  async getWorkflowRunsOfWorkflow(workflowPermanentId: string, params: GetWorkflowRunsOfWorkflowQuery = {}, options?: RequestOptions): Promise<WorkflowRunResponse[]> {
+    return this.call('getWorkflowRunsOfWorkflow', { path: { workflow_permanent_id: workflowPermanentId }, query: params }, options);
+  }
+
+  /** A workflow version's step graph (blocks and the edges between them). */
+  async getWorkflowGraph(workflowPermanentId: string, params: GetWorkflowGraphQuery = {}, options?: RequestOptions): Promise<GetWorkflowGraphResponse> {
+    return this.call('getWorkflowGraph', { path: { workflow_permanent_id: workflowPermanentId }, query: params }, options);
+  }
+
+  /** Moves a workflow into a folder (`null`: out of any). */
+  async updateWorkflowFolder(workflowPermanentId: string, folderId: string | null, options?: RequestOptions): Promise<Workflow> {
+    return this.call('updateWorkflowFolder', { path: { workflow_permanent_id: workflowPermanentId }, body: { folderId } }, options);
+  }
+
+  /** Forgets the browser state a workflow keeps between runs (for one end user when `developerUserId` is given). */
+  async resetWorkflowBrowserState(workflowPermanentId: string, params: { developerUserId?: string } = {}, options?: RequestOptions): Promise<{ deleted: boolean }> {
+    return this.call('resetWorkflowBrowserState', { path: { workflow_permanent_id: workflowPermanentId }, query: params }, options);
+  }
+
+  /**
+   * Approves or rejects a run waiting in a `human_interaction` block. The server asks for the block's
+   * `token` (the one in the emailed links) even with an API key.
+   */
+  async answerHumanInteraction(runId: string, label: string, params: { decision: 'approve' | 'reject'; token: string }, options?: RequestOptions): Promise<WorkflowRunResponse> {
+    return this.call('answerHumanInteraction', { path: { run_id: runId, label }, query: params }, options);
+  }
+
+  // Schedules.
+
+  /** A workflow's cron schedules. */
+  async getWorkflowSchedules(workflowPermanentId: string, params: GetWorkflowSchedulesQuery = {}, options?: RequestOptions): Promise<WorkflowSchedule[]> {
+    return this.call('getWorkflowSchedules', { path: { workflow_permanent_id: workflowPermanentId }, query: params }, options);
+  }
+
+  /** Adds a cron schedule that starts runs of a workflow (with these parameters). */
+  async createWorkflowSchedule(workflowPermanentId: string, params: WorkflowScheduleUpsertRequest, options?: RequestOptions): Promise<WorkflowSchedule> {
+    return this.call('createWorkflowSchedule', { path: { workflow_permanent_id: workflowPermanentId }, body: params }, options);
+  }
+
+  /** Gets one schedule. */
+  async getWorkflowSchedule(workflowPermanentId: string, workflowScheduleId: string, options?: RequestOptions): Promise<WorkflowSchedule> {
+    return this.call('getWorkflowSchedule', { path: { workflow_permanent_id: workflowPermanentId, workflow_schedule_id: workflowScheduleId } }, options);
+  }
+
+  /** Replaces a schedule. */
+  async updateWorkflowSchedule(workflowPermanentId: string, workflowScheduleId: string, params: WorkflowScheduleUpsertRequest, options?: RequestOptions): Promise<WorkflowSchedule> {
+    return this.call('updateWorkflowSchedule', { path: { workflow_permanent_id: workflowPermanentId, workflow_schedule_id: workflowScheduleId }, body: params }, options);
+  }
+
+  /** Deletes a schedule. */
+  async deleteWorkflowSchedule(workflowPermanentId: string, workflowScheduleId: string, options?: RequestOptions): Promise<void> {
+    await this.call('deleteWorkflowSchedule', { path: { workflow_permanent_id: workflowPermanentId, workflow_schedule_id: workflowScheduleId } }, options);
+  }
+
+  /** Turns a schedule on. */
+  async enableWorkflowSchedule(workflowPermanentId: string, workflowScheduleId: string, options?: RequestOptions): Promise<WorkflowSchedule> {
+    return this.call('enableWorkflowSchedule', { path: { workflow_permanent_id: workflowPermanentId, workflow_schedule_id: workflowScheduleId } }, options);
+  }
+
+  /** Turns a schedule off. */
+  async disableWorkflowSchedule(workflowPermanentId: string, workflowScheduleId: string, options?: RequestOptions): Promise<WorkflowSchedule> {
+    return this.call('disableWorkflowSchedule', { path: { workflow_permanent_id: workflowPermanentId, workflow_schedule_id: workflowScheduleId } }, options);
+  }
+
+  /** Every schedule of the organization. */
+  async getSchedules(params: GetSchedulesQuery = {}, options?: RequestOptions): Promise<WorkflowSchedule[]> {
+    return this.call('getSchedules', { query: params }, options);
+  }
+
+  // Folders.
+
+  /** Lists folders of workflows. */
+  async getFolders(params: GetFoldersQuery = {}, options?: RequestOptions): Promise<Folder[]> {
+    return this.call('getFolders', { query: params }, options);
+  }
+
+  /** Creates a folder. */
+  async createFolder(params: CreateFolderRequest, options?: RequestOptions): Promise<Folder> {
+    return this.call('createFolder', { body: params }, options);
+  }
+
+  /** Gets a folder. */
+  async getFolder(folderId: string, options?: RequestOptions): Promise<Folder> {
+    return this.call('getFolder', { path: { folder_id: folderId } }, options);
+  }
+
+  /** Renames or re-describes a folder. */
+  async updateFolder(folderId: string, params: UpdateFolderRequest, options?: RequestOptions): Promise<Folder> {
+    return this.call('updateFolder', { path: { folder_id: folderId }, body: params }, options);
+  }
+
+  /** Deletes a folder (its workflows stay, outside any folder). */
+  async deleteFolder(folderId: string, options?: RequestOptions): Promise<void> {
+    await this.call('deleteFolder', { path: { folder_id: folderId } }, options);
   }
 
   // Runs.
