@@ -153,7 +153,13 @@ export async function agentLiveEvents(event: OutboxEvent, ctx: RunKindContext): 
       }
     }
   }
-  return defaultLiveEvents(event, ctx).map((live) =>
-    live.data['output'] === undefined ? live : { type: live.type, data: { ...live.data, output: withoutCheckpoints(live.data['output']) } },
+  const live = defaultLiveEvents(event, ctx).map((item) =>
+    item.data['output'] === undefined ? item : { type: item.type, data: { ...item.data, output: withoutCheckpoints(item.data['output']) } },
   );
+  // The screenshot a run takes as its browser closes (`finish` steps of tasks and workflow runs).
+  const output = event.payload['output'];
+  if (step !== undefined && event.kind === 'step_completed' && isRecord(output) && typeof output['finalScreenshot'] === 'string') {
+    live.push(...screenshots({ engine_event: event.kind, step: step.name, count: step.count, final: true }, [output['finalScreenshot']], ctx));
+  }
+  return live;
 }

@@ -84,6 +84,9 @@ test('README Quick start: serve, create a workflow from YAML, run it, watch it, 
   const events = await fetch(`${petrel}/v1/runs/${runId}/events?last_event_id=0`, { headers: { 'x-api-key': key } });
   const frames = await readSse(events).until((frame) => frame.event === 'done', 120_000);
   assert.deepEqual(frames.filter((f) => f.event === 'block').map((f) => (JSON.parse(f.data) as Json)['label']), ['open_login', 'sign_in', 'open_orders', 'orders']);
+  const shot = frames.find((f) => f.event === 'screenshot');
+  assert.ok(shot, 'the final screenshot is announced');
+  assert.equal((await fetch(String((JSON.parse(shot.data) as Json)['url']))).status, 200, 'its signed URL opens without a key');
 
   const finished = await api(`/v1/runs/${runId}`);
   assert.equal(finished['status'], 'completed', String(finished['failure_reason']));
