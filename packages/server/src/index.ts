@@ -1,8 +1,9 @@
-// @petrel/server: the HTTP API (Skyvern's v1 shape), auth and organizations, the credential vault,
-// webhook signing, durable delivery and replay, the outbound policy, artifacts and uploads in a blob
-// store with signed URLs, browser sessions and profiles, the runs index with its run-kind registry,
-// live run events (SSE), metrics and logs. `startServer` is what the CLI
-// calls; `createApp` is the in-process app tests drive with `app.request()`.
+// @petrel/server: the HTTP API (Skyvern's v1 shape: tasks, block workflows and their runs, the runs
+// index, credentials, browser sessions and profiles, artifacts and uploads; seed 001's older routes;
+// Cloudflare's Workflows API), auth and organizations, the credential vault, the agent runtime over
+// the server's ports, webhook signing and durable delivery, the outbound policy, live run events
+// (SSE), cron schedules of block workflows, metrics and logs. `startServer` is what the CLI calls;
+// `createApp` is the in-process app tests drive with `app.request()`.
 export { createApp } from './app.ts';
 export type { PetrelApp } from './app.ts';
 export type { AppDeps } from './app-deps.ts';
