@@ -156,6 +156,12 @@ export function createBrowserPool(options: BrowserPoolOptions = {}): BrowserPool
         headless: options.headless ?? true,
         args: [...DEFAULT_CHROMIUM_ARGS, marker, ...(options.args ?? [])],
         timeout: launchTimeoutMs,
+        // The process that owns the pool decides what a signal does (a server drains first); Playwright's
+        // own SIGINT handler would close the browser and exit(130) in the middle of that. Chromium is
+        // still killed when the process exits, and Ctrl-C reaches it through the process group.
+        handleSIGINT: false,
+        handleSIGTERM: false,
+        handleSIGHUP: false,
       });
       logger.info({ executablePath: location.path, source: location.source, version: launched.version() }, 'browser: launched Chromium');
       return launched;
