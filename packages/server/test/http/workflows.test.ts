@@ -286,3 +286,49 @@ describe('schedules', () => {
     assert.deepEqual(await body(await t.call('/v1/schedules')), []);
   });
 });
+
+describe('another organization', () => {
+  it('gets 404 from every route that names a workflow, run, schedule or folder of this one', async () => {
+    await using t = await workflowApp();
+    const id = String((await body(await yaml(t, YAML)))['workflow_permanent_id']);
+    const runId = String((await body(await t.call('/v1/run/workflows', { method: 'POST', json: { workflow_id: id, parameters: { who: 'x' } } })))['run_id']);
+    const scheduleId = String((await body(await t.call(`/v1/workflows/${id}/schedules`, { method: 'POST', json: { cron_expression: '0 0 * * *', parameters: { who: 'x' } } })))['workflow_schedule_id']);
+    const folderId = String((await body(await t.call('/v1/folders', { method: 'POST', json: { title: 'F' } })))['folder_id']);
+    const routes: Array<[string, string, unknown?]> = [
+      ['GET', `/v1/workflows/${id}`],
+      ['GET', `/v1/agents/${id}/versions`],
+      ['POST', `/v1/workflows/${id}`, DEFINITION],
+      ['GET', `/v1/workflows/${id}/graph`],
+      ['GET', `/v1/workflows/${id}/runs`],
+      ['PUT', `/v1/workflows/${id}/folder`, { folder_id: null }],
+      ['POST', `/v1/workflows/${id}/browser_session/reset_profile`],
+      ['POST', `/v1/workflows/${id}/delete`],
+      ['GET', `/v1/workflows/${id}/schedules`],
+      ['GET', `/v1/workflows/${id}/schedules/${scheduleId}`],
+      ['PUT', `/v1/workflows/${id}/schedules/${scheduleId}`, { cron_expression: '* * * * *' }],
+      ['POST', `/v1/workflows/${id}/schedules/${scheduleId}/disable`],
+      ['DELETE', `/v1/workflows/${id}/schedules/${scheduleId}`],
+      ['POST', '/v1/run/workflows', { workflow_id: id }],
+      ['POST', `/api/v1/workflows/${id}/run`, { data: {} }],
+      ['GET', `/api/v1/workflows/runs/${runId}`],
+      ['PUT', `/api/v1/workflows/${id}`, DEFINITION],
+      ['DELETE', `/api/v1/workflows/${id}`],
+      ['GET', `/v1/runs/${runId}`],
+      ['GET', `/v1/runs/${runId}/timeline`],
+      ['POST', `/v1/runs/${runId}/cancel`],
+      ['POST', `/v1/runs/${runId}/human_interaction/review`, { decision: 'approve', token: 'x'.repeat(43) }],
+      ['GET', `/v1/folders/${folderId}`],
+      ['PUT', `/v1/folders/${folderId}`, { title: 'G' }],
+      ['DELETE', `/v1/folders/${folderId}`],
+    ];
+    for (const [method, path, json] of routes) {
+      const response = await t.call(path, { method, key: t.otherApiKey, ...(json === undefined ? {} : { json }) });
+      assert.equal(response.status, 404, `${method} ${path} answered ${response.status}`);
+    }
+    // Nothing of this organization changed.
+    assert.equal((await body(await t.call(`/v1/workflows/${id}`)))['version'], 1);
+    assert.equal((await body(await t.call(`/v1/workflows/${id}/schedules/${scheduleId}`)))['enabled'], true);
+    assert.equal((await body(await t.call(`/v1/runs/${runId}`)))['status'], 'queued');
+    assert.equal((await t.call(`/v1/folders/${folderId}`)).status, 200);
+  });
+});

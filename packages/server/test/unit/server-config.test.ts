@@ -91,3 +91,53 @@ test('engine settings: workflows directory, slots, worker id and metrics port', 
   assert.throws(() => loadServerConfig({ PETREL_WORKER_ID: 'has space' }), /PETREL_WORKER_ID must be 1 to 128/);
   assert.throws(() => loadServerConfig({}, ['--metrics-port=-1']), /PETREL_METRICS_PORT/);
 });
+
+test('the model of PETREL_LLM_*: validated like the agent validates it, the key never echoed', () => {
+  assert.equal(loadServerConfig({}).llm, undefined);
+  const config = loadServerConfig({
+    PETREL_LLM_PROVIDER: 'openai-compatible',
+    PETREL_LLM_MODEL: 'qwen2.5:14b',
+    PETREL_LLM_BASE_URL: 'http://127.0.0.1:11434/v1',
+    PETREL_LLM_STRUCTURED: 'true',
+    PETREL_LLM_ALLOWED_MODELS: 'qwen2.5:14b, llama3.1 ,',
+  });
+  assert.deepEqual(config.llm, { provider: 'openai-compatible', model: 'qwen2.5:14b', baseUrl: 'http://127.0.0.1:11434/v1', supportsStructuredOutputs: true });
+  assert.deepEqual(config.llmAllowedModels, ['qwen2.5:14b', 'llama3.1']);
+  assert.deepEqual(loadServerConfig({ PETREL_LLM_PROVIDER: 'openai', PETREL_LLM_MODEL: 'gpt-4o-mini', PETREL_LLM_API_KEY: 'sk-canary-5521' }).llm, {
+    provider: 'openai',
+    model: 'gpt-4o-mini',
+    apiKey: 'sk-canary-5521',
+  });
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ PETREL_LLM_PROVIDER: 'openai', PETREL_LLM_API_KEY: 'sk-canary-5521' }, /PETREL_LLM_MODEL is required/],
+    [{ PETREL_LLM_PROVIDER: 'openai', PETREL_LLM_MODEL: 'gpt-4o-mini' }, /PETREL_LLM_API_KEY/],
+    [{ PETREL_LLM_PROVIDER: 'openai-compatible', PETREL_LLM_MODEL: 'm' }, /PETREL_LLM_BASE_URL/],
+    [{ PETREL_LLM_PROVIDER: 'watson', PETREL_LLM_MODEL: 'm' }, /PETREL_LLM_PROVIDER must be one of/],
+    [{ PETREL_LLM_MODEL: 'm', PETREL_LLM_API_KEY: 'sk-canary-5521' }, /PETREL_LLM_MODEL is set but PETREL_LLM_PROVIDER is not/],
+    [{ PETREL_LLM_ALLOWED_MODELS: ' , ' }, /at least one model id/],
+  ];
+  for (const [env, message] of cases) {
+    assert.throws(() => loadServerConfig(env), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'INVALID_CONFIG');
+      assert.match(error.message, message);
+      assert.ok(!error.message.includes('sk-canary-5521'), 'the key is not echoed');
+      return true;
+    });
+  }
+});
+
+test('browser address and SMTP settings', () => {
+  const config = loadServerConfig({
+    PETREL_BROWSER_ADDRESS: 'ws://browser:9222/devtools/browser/x',
+    PETREL_SMTP_HOST: 'smtp.example.com',
+    PETREL_SMTP_PORT: '465',
+    PETREL_SMTP_SECURE: 'true',
+    PETREL_SMTP_USERNAME: 'mailer',
+    PETREL_SMTP_PASSWORD: 'pw',
+  });
+  assert.equal(config.browserAddress, 'ws://browser:9222/devtools/browser/x');
+  assert.deepEqual(config.smtp, { host: 'smtp.example.com', port: 465, secure: true, username: 'mailer', password: 'pw' });
+  assert.throws(() => loadServerConfig({ PETREL_BROWSER_ADDRESS: 'ftp://x' }), /PETREL_BROWSER_ADDRESS must start with/);
+  assert.throws(() => loadServerConfig({ PETREL_SMTP_HOST: 'h', PETREL_SMTP_USERNAME: 'u' }), /go together/);
+  assert.throws(() => loadServerConfig({ PETREL_SMTP_PORT: '25' }), /PETREL_SMTP_PORT is set but PETREL_SMTP_HOST is not/);
+});
