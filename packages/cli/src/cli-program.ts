@@ -79,7 +79,9 @@ export function createProgram(io: CliIo, onContext: (ctx: CommandContext) => voi
     );
     onContext(ctx);
     // Commander passes the positional arguments (a variadic one as an array), then the options and the command.
-    const args = params.slice(0, -2).flatMap((value): string[] => (Array.isArray(value) ? (value as string[]) : typeof value === 'string' ? [value] : []));
+    const args = params
+      .slice(0, -2)
+      .flatMap((value): string[] => (Array.isArray(value) ? (value as string[]) : typeof value === 'string' || typeof value === 'number' ? [String(value)] : []));
     await handler(ctx, args, command.opts() as Parameters<typeof handler>[2]);
   };
 

@@ -175,12 +175,12 @@ export function registerWorkflowCommands(program: Command, run: ActionRunner): v
     .command('get')
     .description('show a workflow: title, version, parameters, blocks (--definition prints it whole)')
     .argument('<workflow_id>', 'wpid_…')
-    .option('--version <n>', 'this version instead of the latest', parsePositiveInt)
+    .argument('[version]', 'this version instead of the latest', parsePositiveInt)
     .option('--definition', 'also print the definition')
     .action(
-      run<{ version?: number; definition?: boolean }>(async (ctx, [workflowId = ''], options) => {
+      run<{ definition?: boolean }>(async (ctx, [workflowId = '', version], options) => {
         const client = await ctx.client();
-        const workflow = await client.getWorkflow(workflowId, options.version === undefined ? {} : { version: options.version }, ctx.requestOptions);
+        const workflow = await client.getWorkflow(workflowId, version === undefined ? {} : { version: Number(version) }, ctx.requestOptions);
         ctx.result(workflow, () => printWorkflow(ctx, workflow, options.definition === true));
       }),
     );

@@ -188,3 +188,71 @@ test('API errors: a missing run is exit 3 with code and request id (--json: an e
   assert.equal(badKey.code, 3, explain(badKey));
   assert.match(badKey.stderr, /\(UNAUTHENTICATED, request req_\w+\); check the API key/);
 });
+
+const FIXTURES = join(import.meta.dirname, '../fixtures');
+
+test('workflows: create from YAML, update from JSON, list, get, versions, run with --param/--params-file --wait, delete', needsChromium, async () => {
+  const created = await cli(['workflows', 'create', join(FIXTURES, 'greeting.yaml'), '--json']);
+  assert.equal(created.code, 0, explain(created));
+  const workflow = created.json<Json>();
+  const id = String(workflow['workflowPermanentId']);
+  assert.match(id, /^wpid_/);
+  assert.equal(workflow['version'], 1);
+
+  const text = await cli(['workflows', 'get', id]);
+  assert.match(text.stdout, /^title:\s+CLI greeting$/m);
+  assert.match(text.stdout, /^parameters:\s+name \(string\), times \(integer, default 1\)$/m);
+  assert.match(text.stdout, /^blocks:\s+greet \(code\)$/m);
+
+  // Version 1 runs with text parameters the server converts to their types.
+  const ran = await cli(['workflows', 'run', id, '--param', 'name=Dana', '--param', 'times=2', '--wait', '--json']);
+  assert.equal(ran.code, 0, explain(ran));
+  const run = ran.json<Json>();
+  assert.match(String(run['runId']), /^wr_/);
+  assert.equal(run['status'], 'completed');
+  assert.deepEqual((run['output'] as Json)['greet_output'], { greeting: 'hello Dana, hello Dana' });
+  assert.match(ran.stderr, /block greet completed/);
+
+  const updated = await cli(['workflows', 'update', id, join(FIXTURES, 'greeting-v2.json')]);
+  assert.equal(updated.code, 0, explain(updated));
+  assert.equal(updated.stdout, `${id} version 2: CLI greeting v2\n`);
+  const versions = await cli(['workflows', 'versions', id, '--json']);
+  assert.deepEqual(versions.json<Json[]>().map((version) => Number(version['version'])).sort((a, b) => a - b), [1, 2]);
+  const first = await cli(['workflows', 'get', id, '1', '--json']);
+  assert.equal(first.json<Json>()['title'], 'CLI greeting');
+  const list = await cli(['workflows', 'list']);
+  assert.match(list.stdout, new RegExp(`^${id}\\s+2\\s+1\\s+.*CLI greeting v2$`, 'm'));
+
+  // --params-file, with --param winning; text output of the finished run.
+  const params = join(home.path, 'params.json');
+  writeFileSync(params, JSON.stringify({ name: 'Lee', times: 3, shout: true }));
+  const second = await cli(['workflows', 'run', id, '--params-file', params, '--param', 'times=1', '--wait']);
+  assert.equal(second.code, 0, explain(second));
+  assert.match(second.stdout, /^status:\s+completed$/m);
+  assert.match(second.stdout, /"greeting": "HELLO LEE"/);
+
+  // A parameter of the wrong type is refused before any run exists: exit 3.
+  const bad = await cli(['workflows', 'run', id, '--param', 'name=Kim', '--param', 'times=many']);
+  assert.equal(bad.code, 3, explain(bad));
+  assert.match(bad.stderr, /times/);
+
+  const deleted = await cli(['workflows', 'delete', id]);
+  assert.equal(deleted.code, 0, explain(deleted));
+  const gone = await cli(['workflows', 'get', id]);
+  assert.equal(gone.code, 3, explain(gone));
+});
+
+test('workflows create: a definition with mistakes is refused with its line and column (exit 3); seed 000 task lists and stdin work', needsChromium, async () => {
+  const broken = await cli(['workflows', 'create', join(FIXTURES, 'broken.yaml')]);
+  assert.equal(broken.code, 3, explain(broken));
+  assert.match(broken.stderr, /navigation_goal.* \(line 5, column \d+\)/);
+  assert.match(broken.stderr, /\(VALIDATION_FAILED, request req_\w+\)/);
+
+  const taskList = JSON.stringify({ name: 'Seed 000 list', tasks: [{ instructions: 'Open the jobs page.', target_url: `${stage.portal.url}/jobs` }] });
+  const fromStdin = await cli(['workflows', 'create', '-', '--json'], { stdin: taskList });
+  assert.equal(fromStdin.code, 0, explain(fromStdin));
+  assert.equal(fromStdin.json<Json>()['title'], 'Seed 000 list');
+  const missing = await cli(['workflows', 'create', join(FIXTURES, 'no-such.yaml')]);
+  assert.equal(missing.code, 2, explain(missing));
+  assert.match(missing.stderr, /no-such\.yaml: no such file/);
+});
