@@ -1,8 +1,12 @@
-// Workflows for the scale-out example: each instance runs a few slow steps and a durable sleep,
+// The workflow of the scale-out example: each instance runs a few slow steps and a durable sleep,
 // and records which worker process ran each step, so you can watch work spread over workers.
 //
-//   npm run worker:engine -- --workflows examples/scale/workflows.ts      (in two or more terminals)
-//   node examples/scale/create-instances.ts 40                      (in another one)
+//   npx petrel serve --slots 0                                     (the API; prints a key on its first start)
+//   npx petrel worker --workflows examples/scale/workflows         (in two or more terminals)
+//   PETREL_API_KEY=pk_… node examples/scale/create-instances.ts 40  (in another one)
+//
+// The engine's own worker runs it too, with no server around it:
+//   npm run worker:engine -- --workflows examples/scale/workflows/spread-demo.ts
 import { hostname } from 'node:os';
 import { defineWorkflow } from '@petrel/engine';
 
