@@ -36,6 +36,8 @@ export type GlobalOptions = {
   apiKey: string | undefined;
   baseUrl: string | undefined;
   config: string | undefined;
+  /** Print only this field of the result (`runId`, `output.total`, `0.runId`). */
+  field: string | undefined;
 };
 
 /** A color or weight for `style`. */
@@ -46,6 +48,18 @@ function wantsColor(stream: OutputStream, env: CliIo['env']): boolean {
   if (env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '') return false;
   if (env['FORCE_COLOR'] !== undefined) return env['FORCE_COLOR'] !== '0';
   return stream.isTTY === true && env['TERM'] !== 'dumb';
+}
+
+/** The value at a dotted path of a result (numbers index arrays): text as it is, anything else as JSON. */
+export function fieldOf(value: unknown, path: string): string {
+  let current: unknown = value;
+  for (const segment of path.split('.')) {
+    if (current === null || typeof current !== 'object' || !(segment in current)) {
+      throw usageError(`--field ${path}: the result has no "${segment}"${current !== null && typeof current === 'object' && !Array.isArray(current) ? ` (it has ${Object.keys(current).slice(0, 12).join(', ')})` : ''}`);
+    }
+    current = (current as Record<string, unknown>)[segment];
+  }
+  return typeof current === 'string' ? current : JSON.stringify(current ?? null, null, 2);
 }
 
 /** The context of one command invocation. */
@@ -120,9 +134,10 @@ export class CommandContext {
     if (!this.globals.quiet) this.io.stderr.write(`${line}\n`);
   }
 
-  /** Prints a result: `value` as JSON with `--json`, otherwise what `human` prints. */
+  /** Prints a result: one field of it with `--field`, all of it as JSON with `--json`, otherwise what `human` prints. */
   result(value: unknown, human: () => void): void {
-    if (this.json) this.print(JSON.stringify(value ?? null, null, 2));
+    if (this.globals.field !== undefined) this.print(fieldOf(value, this.globals.field));
+    else if (this.json) this.print(JSON.stringify(value ?? null, null, 2));
     else human();
   }
 

@@ -29,8 +29,8 @@ const MORE_HELP = [
   '  config files: --config FILE (or PETREL_CONFIG), else ./petrel.config.json over ~/.config/petrel/config.json',
   '  `petrel config` prints the resolved settings and where each came from; server settings (PETREL_*) work there too.',
   '',
-  'Output: results on stdout (--json: one JSON document, the SDK objects in camelCase); progress, notes and',
-  'errors on stderr (--json: errors as {"error": {...}}).',
+  'Output: results on stdout (--json: one JSON document, the SDK objects in camelCase; --field runId: one value);',
+  'progress, notes and errors on stderr (--json: errors as {"error": {...}}).',
   '',
   EXIT_CODE_HELP,
 ].join('\n');
@@ -52,6 +52,7 @@ export function createProgram(io: CliIo, onContext: (ctx: CommandContext) => voi
     .option('--api-key <key>', 'API key (default: PETREL_API_KEY, then the config file)')
     .option('--base-url <url>', 'server address (default: PETREL_BASE_URL, the config file, http://127.0.0.1:8000)')
     .option('--config <file>', 'config file to use instead of ./petrel.config.json and ~/.config/petrel/config.json')
+    .option('--field <path>', 'print only this field of the result, for scripts (runId, output.total, 0.runId)')
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
     .configureOutput({
       writeOut: (text) => void io.stdout.write(text),
@@ -74,7 +75,7 @@ export function createProgram(io: CliIo, onContext: (ctx: CommandContext) => voi
     const globals = command.optsWithGlobals<GlobalOptions>();
     const ctx = new CommandContext(
       io,
-      { json: globals.json, quiet: globals.quiet, apiKey: globals.apiKey, baseUrl: globals.baseUrl, config: globals.config },
+      { json: globals.json, quiet: globals.quiet, apiKey: globals.apiKey, baseUrl: globals.baseUrl, config: globals.config, field: globals.field },
       commandPathOf(command),
     );
     onContext(ctx);

@@ -3,7 +3,7 @@
 export { runCli, createProgram } from './cli-program.ts';
 export type { ActionRunner } from './cli-program.ts';
 export type { CliIo, GlobalOptions, OutputStream, InputStream } from './cli-context.ts';
-export { CommandContext } from './cli-context.ts';
+export { CommandContext, fieldOf } from './cli-context.ts';
 export { EXIT_CODES, EXIT_CODE_HELP, CliError, describeError, formatErrorLine } from './cli-errors.ts';
 export type { ExitCode, DescribedError } from './cli-errors.ts';
 export {

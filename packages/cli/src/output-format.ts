@@ -18,13 +18,13 @@ export function printTable<Row>(ctx: CommandContext, rows: readonly Row[], colum
   }
   const cells = rows.map((row) => columns.map((column) => cell(column.value(row), column.maxWidth)));
   const widths = columns.map((column, index) => Math.max(column.header.length, ...cells.map((line) => line[index]?.length ?? 0)));
-  const render = (line: readonly string[]): string =>
+  const renderLine = (line: readonly string[]): string =>
     line
       .map((text, index) => (index === line.length - 1 ? text : text.padEnd(widths[index] ?? 0)))
       .join('  ')
       .trimEnd();
-  ctx.print(ctx.style(render(columns.map((column) => column.header.toUpperCase())), 'bold'));
-  for (const line of cells) ctx.print(render(line));
+  ctx.print(ctx.style(renderLine(columns.map((column) => column.header.toUpperCase())), 'bold'));
+  for (const line of cells) ctx.print(renderLine(line));
 }
 
 /** Prints `label: value` lines, skipping undefined values. */
@@ -84,7 +84,33 @@ export function styleStatus(ctx: CommandContext, status: string): string {
   return style === undefined ? status : ctx.style(status, style);
 }
 
-/** A value as indented JSON (strings print as they are). */
-export function prettyJson(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value, null, 2);
+function inline(value: unknown): string {
+  if (Array.isArray(value)) return value.length === 0 ? '[]' : `[${value.map(inline).join(', ')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).filter(([, inner]) => inner !== undefined);
+    return entries.length === 0 ? '{}' : `{ ${entries.map(([key, inner]) => `${JSON.stringify(key)}: ${inline(inner)}`).join(', ')} }`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** `value` at nesting `indent`, its first line starting at `column`. */
+function render(value: unknown, indent: number, column: number, width: number): string {
+  const flat = inline(value);
+  if (value === null || typeof value !== 'object' || column + flat.length <= width) return flat;
+  const pad = ' '.repeat(indent + 2);
+  if (Array.isArray(value)) return `[\n${value.map((item) => `${pad}${render(item, indent + 2, indent + 2, width)}`).join(',\n')}\n${' '.repeat(indent)}]`;
+  const entries = Object.entries(value).filter(([, inner]) => inner !== undefined);
+  const lines = entries.map(([key, inner]) => {
+    const label = `${JSON.stringify(key)}: `;
+    return `${pad}${label}${render(inner, indent + 2, indent + 2 + label.length, width)}`;
+  });
+  return `{\n${lines.join(',\n')}\n${' '.repeat(indent)}}`;
+}
+
+/**
+ * A value as JSON for people: objects and arrays that fit in `width` columns on one line, larger
+ * ones one entry per line (strings print as they are).
+ */
+export function prettyJson(value: unknown, width = 100): string {
+  return typeof value === 'string' ? value : render(value, 0, 0, width);
 }

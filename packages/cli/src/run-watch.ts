@@ -7,7 +7,7 @@
 import type { GetRunResponse, Petrel, RunEvent } from '@petrel/sdk';
 import type { CommandContext, OutputStream } from './cli-context.ts';
 import { CliError, EXIT_CODES } from './cli-errors.ts';
-import { durationBetween, formatBytes, formatElapsed, prettyJson, printRecord, styleStatus } from './output-format.ts';
+import { durationBetween, formatBytes, formatElapsed, formatTime, prettyJson, printRecord, styleStatus } from './output-format.ts';
 
 /** How to watch. */
 export type WatchOptions = {
@@ -127,7 +127,13 @@ function createLiveView(ctx: CommandContext, runId: string): LiveView {
         const status = text(event['status']);
         // An agent step's own `agent_step` events say more.
         if (name === undefined || status === undefined || /(?:^|[^a-z])agent-step-\d+$/.test(name)) return undefined;
-        if (status === 'running' || status === 'started') state.action = name;
+        // A block's start (its end is a `block` event).
+        const block = /^block:(.+)$/.exec(name)?.[1];
+        if (block !== undefined && status === 'running') {
+          state.action = `block ${block}`;
+          return `block ${block} started`;
+        }
+        if (status === 'running') state.action = name;
         return `step ${name} ${status}${text(event['error']) === undefined ? '' : `: ${clip(String(text(event['error'])), 120)}`}`;
       }
       default:
@@ -237,11 +243,11 @@ export function printRun(ctx: CommandContext, run: GetRunResponse): void {
     ['type', run.runType],
     ['status', styleStatus(ctx, run.status)],
     ['title', text(record['title']) ?? text(record['workflowTitle'])],
-    ['workflow', text(record['workflowId']) ?? text(record['workflowPermanentId'])],
-    ['created', run.createdAt],
-    ['finished', run.finishedAt ?? undefined],
+    ['workflow', text(record['workflowPermanentId']) ?? text(record['workflowId'])],
+    ['created', formatTime(run.createdAt)],
+    ['finished', run.finishedAt ? formatTime(run.finishedAt) : undefined],
     ['duration', durationBetween(run.startedAt ?? run.createdAt, run.finishedAt)],
-    ['steps', num(record['stepCount']) ?? undefined],
+    ['steps', num(record['stepCount']) || undefined],
     ['tokens in/out', run.inputTokens || run.outputTokens ? `${run.inputTokens}/${run.outputTokens}` : undefined],
     ['cost', run.totalCost === null || run.totalCost === undefined ? undefined : `$${run.totalCost.toFixed(4)}`],
     ['failure', run.failureReason ?? undefined],

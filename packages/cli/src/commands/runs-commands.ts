@@ -36,7 +36,8 @@ function artifactFileName(artifact: Artifact): string {
   const own = artifact.name ?? basename(artifact.uri.split('?')[0] ?? '');
   const safe = (own === '' ? artifact.artifactType : own).replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 120);
   const extension = extname(safe) === '' ? (EXTENSIONS[artifact.contentType.split(';')[0]?.trim() ?? ''] ?? '') : '';
-  return `${artifact.artifactId}-${safe}${extension}`;
+  // The id keeps names unique in the folder; a name that starts with it already is not prefixed again.
+  return `${safe.startsWith(artifact.artifactId) ? '' : `${artifact.artifactId}-`}${safe}${extension}`;
 }
 
 function printTimeline(ctx: CommandContext, entries: readonly WorkflowRunTimeline[], depth = 0): void {
@@ -192,7 +193,7 @@ export function registerRunsCommands(program: Command, run: ActionRunner): void 
               { header: 'type', value: (artifact) => artifact.artifactType },
               { header: 'size', value: (artifact) => formatBytes(artifact.fileSize) },
               { header: 'created', value: (artifact) => formatTime(artifact.createdAt) },
-              { header: options.download === undefined ? 'name' : 'saved as', value: (artifact) => artifact.path ?? artifact.name ?? artifact.uri, maxWidth: 90 },
+              { header: options.download === undefined ? 'name' : 'saved as', value: (artifact) => (artifact.path === undefined ? (artifact.name ?? artifact.uri) : basename(artifact.path)), maxWidth: 90 },
             ],
             'no artifacts',
           );

@@ -118,7 +118,7 @@ const EVENTS: Array<Partial<RunEvent>> = [
 
 test('live view on a terminal: one status line redrawn in place with step count, current action, URL and elapsed time', async () => {
   const streams = io({ stderr: captureStream(true) });
-  const ctx = new CommandContext(streams, { json: false, quiet: false, apiKey: undefined, baseUrl: undefined, config: undefined }, 'runs watch');
+  const ctx = new CommandContext(streams, { json: false, quiet: false, apiKey: undefined, baseUrl: undefined, config: undefined, field: undefined }, 'runs watch');
   const run = await watchRun(ctx, replayingClient(EVENTS, {}), 'tsk_1');
   assert.equal(run.status, 'completed');
   const frames = streams.stderr.text.split('\r\u001b[2K').filter((frame) => frame !== '');
@@ -130,7 +130,7 @@ test('live view on a terminal: one status line redrawn in place with step count,
 
 test('live view without a terminal: one line per event, a step\'s actions before its end, the final status last', async () => {
   const streams = io();
-  const ctx = new CommandContext(streams, { json: false, quiet: false, apiKey: undefined, baseUrl: undefined, config: undefined }, 'runs watch');
+  const ctx = new CommandContext(streams, { json: false, quiet: false, apiKey: undefined, baseUrl: undefined, config: undefined, field: undefined }, 'runs watch');
   await watchRun(ctx, replayingClient(EVENTS, { status: 'failed', failureReason: 'Reached the maximum steps (2)' }), 'tsk_1');
   const lines = streams.stderr.text.trimEnd().split('\n').map((line) => line.replace(/^\[\s*[\d.]+ m?s\] /, ''));
   assert.deepEqual(lines, [
