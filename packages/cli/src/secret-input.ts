@@ -45,6 +45,9 @@ export async function readSecrets(ctx: CommandContext, prompts: readonly SecretP
     } catch (error) {
       // `read` rejects with "canceled" on Ctrl-C.
       throw new CliError(EXIT_CODES.interrupted, 'interrupted', { code: 'INTERRUPTED', cause: error });
+    } finally {
+      // Nothing was echoed, the Enter key included: end the prompt's line.
+      ctx.io.stderr.write('\n');
     }
     if (value === '' && prompt.optional !== true) throw usageError(`the ${prompt.label} is empty`);
     values.push(value);

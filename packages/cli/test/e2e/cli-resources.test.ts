@@ -3,9 +3,11 @@
 // sessions and profiles, doctor, migrate, the master-key rotation, `worker`, and serve's banner and
 // graceful Ctrl-C. Every command runs as a child process; `--json` output is parsed.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { collect, petrel, spawnPetrel, startServe, tempDir, waitForLine } from '../helpers/cli-harness.ts';
+import { PETREL_BIN, collect, isolatedEnv, petrel, spawnPetrel, startServe, tempDir, waitForLine } from '../helpers/cli-harness.ts';
 import type { CliResult, ServeProcess } from '../helpers/cli-harness.ts';
 import { needsChromium, startTaskStage } from '../helpers/task-stage.ts';
 import type { TaskStage } from '../helpers/task-stage.ts';
@@ -96,6 +98,34 @@ test('credentials: secrets come from stdin and appear in no output (text, JSON, 
   const deleted = await cli(['credentials', 'delete', String(created['credentialId'])]);
   assert.equal(deleted.code, 0, explain(deleted));
   assert.equal((await cli(['credentials', 'get', String(created['credentialId'])])).code, 3);
+});
+
+const hasScript = existsSync('/usr/bin/script');
+
+test('credentials on a terminal: the password is asked for without echo (a pseudo-terminal through script(1))', { ...needsChromium, skip: needsChromium.skip || (hasScript ? false : 'script(1) from util-linux is not installed') }, async () => {
+  const secret = 'tty-Secret-4242-canary';
+  const command = [process.execPath, PETREL_BIN, 'credentials', 'create', '--name', 'typed', '--username', 'tty@petrel.test'].map((part) => `'${part}'`).join(' ');
+  const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: home.path, env: { ...isolatedEnv(home.path), ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const finished = collect(child);
+  // The prompt has no line end: wait for it in the raw output, then type the password and Enter.
+  await new Promise<void>((resolve, reject) => {
+    let raw = '';
+    const timer = setTimeout(() => reject(new Error(`no prompt within 60 s: ${raw}`)), 60_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      raw += chunk.toString('utf8');
+      if (raw.includes('password: ')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  child.stdin?.write(`${secret}\r`);
+  const result = await finished;
+  const output = `${result.stdout}\n${result.stderr}`;
+  assert.equal(result.code, 0, output);
+  assert.match(output, /password: /);
+  assert.match(output, /^credential:\s+cred_\w+\r?$/m, 'the record starts on its own line');
+  assert.ok(!output.includes(secret), `the password was echoed: ${output}`);
 });
 
 test('totp send: the code is extracted from a message, from an argument or stdin', needsChromium, async () => {
