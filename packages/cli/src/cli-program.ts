@@ -9,6 +9,7 @@ import { CliError, EXIT_CODES, EXIT_CODE_HELP, describeError, formatErrorLine } 
 import { registerConfigCommands } from './commands/config-commands.ts';
 import { registerCredentialCommands } from './commands/credential-commands.ts';
 import { registerDoctorCommand } from './commands/doctor-command.ts';
+import { registerFileCommands } from './commands/file-commands.ts';
 import { registerKeyCommands } from './commands/key-commands.ts';
 import { registerBrowserCommands } from './commands/browser-commands.ts';
 import { registerRunTaskCommands } from './commands/run-commands.ts';
@@ -92,6 +93,7 @@ export function createProgram(io: CliIo, onContext: (ctx: CommandContext) => voi
   registerRunTaskCommands(program, run);
   registerWorkflowCommands(program, run);
   registerRunsCommands(program, run);
+  registerFileCommands(program, run);
   registerBrowserCommands(program, run);
   registerCredentialCommands(program, run);
   registerTotpCommands(program, run);

@@ -1,6 +1,6 @@
-// `petrel runs list|get|watch|cancel|timeline|artifacts`: every run (tasks and workflow runs) of the
-// organization. `watch` follows a run live until it ends; `artifacts --download DIR` saves the
-// screenshots, recording, trace, downloads and model exchanges of a run into a folder.
+// `petrel runs list|get|watch|cancel|timeline|artifacts|webhooks|retry-webhook`: every run (tasks and
+// workflow runs) of the organization. `watch` follows a run live until it ends; `artifacts --download
+// DIR` saves the screenshots, recording, trace, downloads and model exchanges of a run into a folder.
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -12,7 +12,7 @@ import type { CommandContext } from '../cli-context.ts';
 import { EXIT_CODES, usageError } from '../cli-errors.ts';
 import type { ActionRunner } from '../cli-program.ts';
 import { collect, parseDurationMs, parsePositiveInt } from '../option-parsers.ts';
-import { formatBytes, formatElapsed, formatTime, printTable, styleStatus } from '../output-format.ts';
+import { formatBytes, formatElapsed, formatTime, printRecord, printTable, styleStatus } from '../output-format.ts';
 import { finishWithRun, printRun, watchRun } from '../run-watch.ts';
 
 const RUN_STATUSES = ['created', 'queued', 'running', 'paused', 'timed_out', 'failed', 'terminated', 'completed', 'canceled'];
@@ -157,6 +157,53 @@ export function registerRunsCommands(program: Command, run: ActionRunner): void 
         const client = await ctx.client();
         const timeline = await client.getRunTimeline(runId, ctx.requestOptions);
         ctx.result(timeline, () => (timeline.length === 0 ? ctx.note('no blocks yet') : printTimeline(ctx, timeline)));
+      }),
+    );
+
+  runs
+    .command('webhooks')
+    .description("list every attempt to deliver a run's webhook: status, duration, error")
+    .argument('<run_id>', 'tsk_… or wr_…')
+    .action(
+      run(async (ctx, [runId = '']) => {
+        const client = await ctx.client();
+        const deliveries = await client.getRunWebhookDeliveries(runId, ctx.requestOptions);
+        ctx.result(deliveries, () =>
+          printTable(
+            ctx,
+            deliveries,
+            [
+              { header: 'attempt', value: (delivery) => delivery.attempt },
+              { header: 'at', value: (delivery) => formatTime(delivery.createdAt) },
+              { header: 'status', value: (delivery) => delivery.statusCode ?? delivery.error },
+              { header: 'took', value: (delivery) => formatElapsed(delivery.durationMs) },
+              { header: 'source', value: (delivery) => delivery.source },
+              { header: 'url', value: (delivery) => delivery.url, maxWidth: 70 },
+            ],
+            'no deliveries (the run has no webhook URL, or has not finished)',
+          ),
+        );
+      }),
+    );
+
+  runs
+    .command('retry-webhook')
+    .description("send a finished run's webhook again, now (to --url if given), and print the receiver's answer")
+    .argument('<run_id>', 'tsk_… or wr_…')
+    .option('--url <url>', 'send it here instead of the run\'s webhook URL')
+    .action(
+      run<{ url?: string }>(async (ctx, [runId = ''], options) => {
+        const client = await ctx.client();
+        const replay = await client.retryRunWebhook(runId, options.url === undefined ? {} : { webhookUrl: options.url }, ctx.requestOptions);
+        ctx.result(replay, () =>
+          printRecord(ctx, [
+            ['sent to', replay.targetWebhookUrl],
+            ['answer', replay.statusCode ?? undefined],
+            ['took', formatElapsed(replay.latencyMs)],
+            ['error', replay.error ?? undefined],
+          ]),
+        );
+        if (replay.statusCode === null || replay.statusCode >= 300) ctx.fail(EXIT_CODES.unavailable, `the receiver ${replay.statusCode === null ? `could not be reached${replay.error ? `: ${replay.error}` : ''}` : `answered ${replay.statusCode}`}`, 'WEBHOOK_FAILED');
       }),
     );
 

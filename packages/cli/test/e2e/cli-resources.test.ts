@@ -4,7 +4,7 @@
 // graceful Ctrl-C. Every command runs as a child process; `--json` output is parsed.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { PETREL_BIN, collect, isolatedEnv, petrel, spawnPetrel, startServe, tempDir, waitForLine } from '../helpers/cli-harness.ts';
@@ -126,6 +126,21 @@ test('credentials on a terminal: the password is asked for without echo (a pseud
   assert.match(output, /password: /);
   assert.match(output, /^credential:\s+cred_\w+\r?$/m, 'the record starts on its own line');
   assert.ok(!output.includes(secret), `the password was echoed: ${output}`);
+});
+
+test('files: upload prints a petrel://files reference whose signed URL serves the bytes; delete', needsChromium, async () => {
+  const path = join(home.path, 'invoices.csv');
+  writeFileSync(path, 'order_id,total\nORD-1,12.50\n');
+  const uploaded = await cli(['files', 'upload', path, '--json']);
+  assert.equal(uploaded.code, 0, explain(uploaded));
+  const file = uploaded.json<Json>();
+  assert.match(String(file['s3Uri']), /^petrel:\/\/files\/file_\w+$/);
+  assert.equal(file['contentType'], 'text/csv');
+  assert.equal(await (await fetch(String(file['presignedUrl']))).text(), 'order_id,total\nORD-1,12.50\n');
+  const text = await cli(['files', 'upload', path]);
+  assert.match(text.stderr, /use it as a file_url parameter: --param <key>=petrel:\/\/files\/file_\w+/);
+  assert.equal((await cli(['files', 'delete', String(file['fileId'])])).code, 0);
+  assert.equal((await cli(['files', 'upload', join(home.path, 'missing.csv')])).code, 2);
 });
 
 test('totp send: the code is extracted from a message, from an argument or stdin', needsChromium, async () => {

@@ -5,6 +5,8 @@
 // create/update/list/get/versions/run/delete with --param and --params-file.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { collect, petrel, spawnPetrel, startServe, tempDir, waitForLine } from '../helpers/cli-harness.ts';
@@ -255,4 +257,50 @@ test('workflows create: a definition with mistakes is refused with its line and 
   const missing = await cli(['workflows', 'create', join(FIXTURES, 'no-such.yaml')]);
   assert.equal(missing.code, 2, explain(missing));
   assert.match(missing.stderr, /no-such\.yaml: no such file/);
+});
+
+test('runs webhooks and runs retry-webhook: the delivery to a loopback receiver, then once more on demand; a receiver that is down is exit 4', needsChromium, async () => {
+  const received: string[] = [];
+  const receiver = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      received.push(Buffer.concat(chunks).toString('utf8'));
+      response.writeHead(200).end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  try {
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    const started = await cli(['run', 'task', 'Open the first job.', '--url', `${stage.portal.url}/jobs`, '--webhook-url', url, '--wait', '--field', 'runId']);
+    assert.equal(started.code, 0, explain(started));
+    const runId = started.stdout.trim();
+    assert.match(runId, /^tsk_\w+$/);
+    // Delivery is durable and asynchronous: wait for its record.
+    const deadline = Date.now() + 60_000;
+    let deliveries: Json[] = [];
+    while (deliveries.length === 0 && Date.now() < deadline) {
+      deliveries = (await cli(['runs', 'webhooks', runId, '--json'])).json<Json[]>();
+      if (deliveries.length === 0) await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    assert.equal(deliveries[0]?.['statusCode'], 200, JSON.stringify(deliveries));
+    assert.ok(received.some((body) => body.includes(runId)));
+    const table = await cli(['runs', 'webhooks', runId]);
+    assert.match(table.stdout, /^ATTEMPT\s+AT\s+STATUS\s+TOOK\s+SOURCE\s+URL$/m);
+
+    const retried = await cli(['runs', 'retry-webhook', runId]);
+    assert.equal(retried.code, 0, explain(retried));
+    assert.match(retried.stdout, /^answer:\s+200$/m);
+    // A port nothing listens on.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const down = await cli(['runs', 'retry-webhook', runId, '--url', `http://127.0.0.1:${port}/nobody`]);
+    assert.equal(down.code, 4, explain(down));
+    assert.match(down.stderr, /petrel: runs retry-webhook: the receiver (could not be reached|answered \d+)/);
+  } finally {
+    receiver.closeAllConnections();
+    await new Promise<void>((resolve) => receiver.close(() => resolve()));
+  }
 });
