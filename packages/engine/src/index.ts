@@ -47,7 +47,7 @@ export type { StepConfig, StepContext, DelayFunction } from './step-config.ts';
 export { createSqliteStore, sqliteDatabasePath, applyPragmas } from './sqlite-store.ts';
 export type { SqliteStoreOptions } from './sqlite-store.ts';
 export { SQLITE_MIGRATIONS } from './sqlite-migrations.ts';
-export type { SqliteMigration } from './sqlite-migrations.ts';
+export type { EngineMigration } from './store-rows.ts';
 export { createPostgresStore, isConnectionError } from './postgres-store.ts';
 export { openStore, isPostgresUrl } from './open-store.ts';
 export type { OpenStoreOptions } from './open-store.ts';
@@ -55,7 +55,6 @@ export { runWorker } from './run-worker.ts';
 export type { RunWorkerOptions } from './run-worker.ts';
 export type { PostgresStoreOptions } from './postgres-store.ts';
 export { POSTGRES_MIGRATIONS } from './postgres-migrations.ts';
-export type { PostgresMigration } from './postgres-migrations.ts';
 export type {
   Store,
   StoreNotification,

@@ -3,13 +3,13 @@
 // so the server keeps its own tables and migrations in the same database. Times are epoch
 // milliseconds in BIGINT; JSON is kept as TEXT so params and outputs read back byte for byte;
 // names and ids sort byte-wise (COLLATE "C"), as in SQLite, so keyset cursors agree on the order.
-// Append new migrations; never edit an applied one.
-
-/** One PostgreSQL migration: a version number, a name, and the SQL that applies it. */
-export type PostgresMigration = { version: number; name: string; sql: string };
+// The DDL is written out per dialect, not generated from one template shared with SQLite: the
+// types, identities and collations differ throughout, and each file should read as the schema
+// of its database. Append new migrations; never edit an applied one.
+import type { EngineMigration } from './store-rows.ts';
 
 /** The engine's PostgreSQL migrations, in order. */
-export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
+export const POSTGRES_MIGRATIONS: readonly EngineMigration[] = [
   {
     version: 1,
     name: 'engine tables',

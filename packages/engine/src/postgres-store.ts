@@ -19,6 +19,33 @@ import type { ClientConfig, PoolClient, PoolConfig, QueryResultRow } from 'pg';
 import { PetrelError, isFinalInstanceStatus, isPetrelError } from '@petrel/protocol';
 import type { InstanceStatus } from '@petrel/protocol';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.ts';
+import {
+  ACTIVE_STATUSES,
+  INSTANCE_COLUMNS,
+  LIST_COLUMNS,
+  STEP_COLUMNS,
+  STEP_UPSERT_TAIL,
+  childResultPayload,
+  instanceValues,
+  json,
+  likePattern,
+  num,
+  outboxPayload,
+  parse,
+  patchAssignments,
+  stepValues,
+  toInstance,
+  toListRow,
+  toOutbox,
+  toPending,
+  toSchedules,
+  toSnapshotEvent,
+  toWorkflow,
+  toStep,
+  toVersion,
+  workflowAssignments,
+} from './store-rows.ts';
+import type { Row } from './store-rows.ts';
 import type {
   ClaimedInstance,
   ClaimRequest,
@@ -76,189 +103,25 @@ export type PostgresStoreOptions = {
   idleInTransactionTimeoutMs?: number;
 };
 
-type Row = Record<string, unknown>;
 type Queryable = { query: PgPool['query'] };
 type Ident = { namespace: string; workflow_name: string; id: string };
 type FenceRow = Ident & { status: InstanceStatus; waiting_for: string | null; parent: string | null };
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-const ACTIVE_STATUSES = `('running','waitingForPause','rollingBack')`;
-const LIST_COLUMNS =
-  'pk, namespace, workflow_name, id, version_id, status, error, trigger_source, schedule, created_at, started_at, ended_at, modified_at, due_at, lease_owner, epoch, paused_at, rollback, rollback_cause, pending_error, retention, purge_at, status_reason, waiting_for, parent';
 const SEQUENCE_BATCH = 10_000;
 const TX_ATTEMPTS = 6;
 /** Outbox activity of this process is announced to other processes at most this often (step writes do not NOTIFY in their transaction). */
 const OUTBOX_NOTIFY_MS = 50;
 
-function json(value: unknown): string | null {
-  return value === null || value === undefined ? null : JSON.stringify(value);
-}
-
-// oxlint-disable-next-line typescript/no-unnecessary-type-parameters -- callers name the parsed shape
-function parse<T>(value: unknown): T | null {
-  return typeof value === 'string' ? (JSON.parse(value) as T) : null;
-}
-
-function num(value: unknown): number | null {
-  return value === null || value === undefined ? null : Number(value);
-}
-
-function toInstance(r: Row): InstanceRow {
-  return {
-    pk: Number(r.pk),
-    namespace: r.namespace as string,
-    workflowName: r.workflow_name as string,
-    id: r.id as string,
-    versionId: r.version_id as string,
-    status: r.status as InstanceStatus,
-    params: (r.params as string | undefined) ?? 'null',
-    output: (r.output as string | null | undefined) ?? null,
-    error: parse(r.error),
-    triggerSource: r.trigger_source as InstanceRow['triggerSource'],
-    schedule: parse(r.schedule),
-    createdAt: Number(r.created_at),
-    startedAt: num(r.started_at),
-    endedAt: num(r.ended_at),
-    modifiedAt: Number(r.modified_at),
-    dueAt: num(r.due_at),
-    leaseOwner: (r.lease_owner as string | null) ?? null,
-    epoch: Number(r.epoch),
-    pausedAt: num(r.paused_at),
-    rollback: parse(r.rollback),
-    rollbackCause: (r.rollback_cause as InstanceRow['rollbackCause']) ?? null,
-    pendingError: parse(r.pending_error),
-    retention: parse(r.retention),
-    purgeAt: num(r.purge_at),
-    statusReason: parse(r.status_reason),
-    waitingFor: parse(r.waiting_for),
-    parent: parse(r.parent),
-  };
-}
-
-function toListRow(r: Row): InstanceListRow {
-  const { params: _params, output: _output, ...rest } = toInstance(r);
-  return rest;
-}
-
-function toStep(r: Row): StepRow {
-  return {
-    key: r.key as string,
-    type: r.type as StepRow['type'],
-    name: r.name as string,
-    count: Number(r.count),
-    seq: Number(r.seq),
-    status: r.status as StepRow['status'],
-    startedAt: Number(r.started_at),
-    endedAt: num(r.ended_at),
-    output: (r.output as string | null) ?? null,
-    error: parse(r.error),
-    config: parse(r.config),
-    attempts: parse(r.attempts) ?? [],
-    wakeAt: num(r.wake_at),
-    eventType: (r.event_type as string | null) ?? null,
-    sensitive: r.sensitive === true,
-  };
-}
-
-function toWorkflow(r: Row): WorkflowRow {
-  return {
-    id: r.id as string,
-    namespace: r.namespace as string,
-    name: r.name as string,
-    createdAt: Number(r.created_at),
-    modifiedAt: Number(r.modified_at),
-    currentVersionId: (r.current_version_id as string | null) ?? null,
-    className: (r.class_name as string | null) ?? null,
-    concurrency: num(r.concurrency),
-    schedules: parse<string[]>(r.schedules) ?? [],
-    retention: parse(r.retention),
-    stepLimit: num(r.step_limit),
-  };
-}
-
-function toVersion(r: Row): VersionRow {
-  return {
-    id: r.id as string,
-    namespace: r.namespace as string,
-    workflowName: r.workflow_name as string,
-    versionKey: r.version_key as string,
-    className: r.class_name as string,
-    createdAt: Number(r.created_at),
-    graph: parse(r.graph),
-  };
-}
-
-function toOutbox(r: Row): OutboxEvent {
-  return {
-    seq: Number(r.seq),
-    kind: r.kind as OutboxEvent['kind'],
-    namespace: r.namespace as string,
-    workflowName: r.workflow_name as string,
-    instanceId: r.instance_id as string,
-    timestamp: Number(r.created_at),
-    payload: JSON.parse(r.payload as string) as Record<string, unknown>,
-  };
-}
-
-function toPending(r: Row): PendingEvent {
-  return { id: Number(r.id), type: r.type as string, payload: r.payload as string, createdAt: Number(r.created_at) };
-}
-
-const PATCH_COLUMNS: Record<keyof InstancePatch, { column: string; encode: (value: unknown) => unknown }> = {
-  status: { column: 'status', encode: (v) => v },
-  dueAt: { column: 'due_at', encode: (v) => v },
-  versionId: { column: 'version_id', encode: (v) => v },
-  startedAt: { column: 'started_at', encode: (v) => v },
-  endedAt: { column: 'ended_at', encode: (v) => v },
-  pausedAt: { column: 'paused_at', encode: (v) => v },
-  output: { column: 'output', encode: (v) => v },
-  error: { column: 'error', encode: json },
-  rollback: { column: 'rollback', encode: json },
-  rollbackCause: { column: 'rollback_cause', encode: (v) => v },
-  pendingError: { column: 'pending_error', encode: json },
-  purgeAt: { column: 'purge_at', encode: (v) => v },
-  statusReason: { column: 'status_reason', encode: json },
-  waitingFor: { column: 'waiting_for', encode: json },
-};
-
 /** SET clauses of a patch, numbering parameters from `values.length + 1`. */
 function patchSets(patch: InstancePatch, sets: string[], values: unknown[]): void {
-  for (const [field, value] of Object.entries(patch) as Array<[keyof InstancePatch, unknown]>) {
-    if (value === undefined) continue;
-    const spec = PATCH_COLUMNS[field];
-    values.push(spec.encode(value));
-    sets.push(`${spec.column} = $${values.length}`);
+  for (const [column, value] of patchAssignments(patch)) {
+    values.push(value);
+    sets.push(`${column} = $${values.length}`);
   }
 }
 
-const STEP_COLUMNS = 'instance_pk, key, type, name, count, seq, status, started_at, ended_at, output, error, config, attempts, wake_at, event_type, sensitive';
 const STEP_PARAMS = '$1::bigint, $2::text, $3::text, $4::text, $5::int, $6::int, $7::text, $8::bigint, $9::bigint, $10::text, $11::text, $12::text, $13::text, $14::bigint, $15::text, $16::boolean';
-/** A step row is replaced until it is final; a final row is never written again (the structural "exactly once"). */
-const STEP_UPSERT_TAIL = `ON CONFLICT (instance_pk, key) DO UPDATE SET status = excluded.status, ended_at = excluded.ended_at, output = excluded.output,
-    error = excluded.error, config = excluded.config, attempts = excluded.attempts, wake_at = excluded.wake_at, event_type = excluded.event_type,
-    sensitive = excluded.sensitive
-  WHERE engine_steps.status NOT IN ('complete', 'errored')`;
-
-function stepValues(pk: number, row: StepRow): unknown[] {
-  return [
-    pk,
-    row.key,
-    row.type,
-    row.name,
-    row.count,
-    row.seq,
-    row.status,
-    row.startedAt,
-    row.endedAt,
-    row.output,
-    json(row.error),
-    json(row.config),
-    JSON.stringify(row.attempts),
-    row.wakeAt,
-    row.eventType,
-    row.sensitive,
-  ];
-}
 
 /**
  * The hot path of a step: fence, upsert and outbox events in one statement (one round trip, one
@@ -617,7 +480,7 @@ class PostgresStore implements Store {
     await c.query(
       `INSERT INTO engine_outbox (namespace, workflow_name, instance_id, kind, payload, created_at)
        SELECT $1, $2, $3, e.kind, e.payload, $4 FROM unnest($5::text[], $6::text[]) WITH ORDINALITY AS e(kind, payload, ord) ORDER BY e.ord`,
-      [ident.namespace, ident.workflow_name, ident.id, now, events.map((e) => e.kind), events.map((e) => (e.payload === undefined ? '{}' : JSON.stringify(e.payload)))],
+      [ident.namespace, ident.workflow_name, ident.id, now, events.map((e) => e.kind), events.map((e) => (outboxPayload(e)))],
     );
   }
 
@@ -632,7 +495,7 @@ class PostgresStore implements Store {
   }
 
   async #upsertStep(c: Queryable, pk: number, row: StepRow): Promise<number> {
-    const result = await c.query(`INSERT INTO engine_steps (${STEP_COLUMNS}) VALUES (${STEP_PARAMS}) ${STEP_UPSERT_TAIL}`, stepValues(pk, row));
+    const result = await c.query(`INSERT INTO engine_steps (${STEP_COLUMNS}) VALUES (${STEP_PARAMS}) ${STEP_UPSERT_TAIL}`, stepValues(pk, row, 'native'));
     return result.rowCount ?? 0;
   }
 
@@ -660,8 +523,7 @@ class PostgresStore implements Store {
     if (!parent) return false;
     const target = await this.#lockInstance(c, parent.namespace, parent.workflowName, parent.instanceId);
     if (!target || isFinalInstanceStatus(target.status)) return false;
-    const payload = `{"workflowName":${JSON.stringify(child.workflow_name)},"instanceId":${JSON.stringify(child.id)},"status":${JSON.stringify(status)},"output":${output ?? 'null'},"error":${JSON.stringify(error ?? null)}}`;
-    const woke = await this.#deliverEvent(c, target, parent.eventType, payload, now);
+    const woke = await this.#deliverEvent(c, target, parent.eventType, childResultPayload(child, status, output, error), now);
     await this.#outbox(c, target, [{ kind: 'event_received', payload: { type: parent.eventType, from: child.id } }], now);
     return woke;
   }
@@ -714,16 +576,10 @@ class PostgresStore implements Store {
     if (inserted[0]) return toWorkflow(inserted[0]);
     const values: unknown[] = [input.now];
     const sets: string[] = ['modified_at = $1'];
-    const add = (column: string, value: unknown): void => {
+    for (const [column, value] of workflowAssignments(input)) {
       values.push(value);
       sets.push(`${column} = $${values.length}`);
-    };
-    if (input.currentVersionId !== undefined) add('current_version_id', input.currentVersionId);
-    if (input.className !== undefined) add('class_name', input.className);
-    if (input.concurrency !== undefined) add('concurrency', input.concurrency);
-    if (input.schedules !== undefined) add('schedules', JSON.stringify(input.schedules));
-    if (input.retention !== undefined) add('retention', json(input.retention));
-    if (input.stepLimit !== undefined) add('step_limit', input.stepLimit);
+    }
     values.push(input.namespace, input.name);
     const rows = await this.#q(op, `UPDATE engine_workflows SET ${sets.join(', ')} WHERE namespace = $${values.length - 1} AND name = $${values.length} RETURNING *`, values);
     if (!rows[0]) throw new PetrelError('CONFLICT', `${op}: workflow "${input.name}" changed while it was being saved; try again`);
@@ -737,7 +593,7 @@ class PostgresStore implements Store {
 
   async listWorkflows(query: { namespace: string; search?: string; offset: number; limit: number }): Promise<{ rows: WorkflowRow[]; total: number }> {
     const op = 'store.listWorkflows';
-    const like = `%${(query.search ?? '').replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const like = likePattern(query.search);
     const rows = await this.#q(op, `SELECT * FROM engine_workflows WHERE namespace = $1 AND name LIKE $2 ESCAPE '\\' ORDER BY name LIMIT $3 OFFSET $4`, [
       query.namespace,
       like,
@@ -1109,11 +965,11 @@ class PostgresStore implements Store {
         op,
         RECORD_STEP_SQL,
         [
-          ...stepValues(lease.pk, only.row),
+          ...stepValues(lease.pk, only.row, 'native'),
           lease.epoch,
           now,
           only.events.map((e) => e.kind),
-          only.events.map((e) => (e.payload === undefined ? '{}' : JSON.stringify(e.payload))),
+          only.events.map((e) => (outboxPayload(e))),
         ],
         'engine_record_step',
       );
@@ -1244,7 +1100,7 @@ class PostgresStore implements Store {
         f.now,
         f.purgeAt,
         f.events.map((e) => e.kind),
-        f.events.map((e) => (e.payload === undefined ? '{}' : JSON.stringify(e.payload))),
+        f.events.map((e) => (outboxPayload(e))),
       ],
       'engine_finish',
     );
@@ -1301,20 +1157,7 @@ class PostgresStore implements Store {
     const rows = await this.#q(op, "SELECT namespace, name, current_version_id, schedules FROM engine_workflows WHERE schedules <> '[]'", [], 'engine_list_schedules');
     if (rows.length === 0) return [];
     const state = await this.#q(op, 'SELECT namespace, workflow_name, cron, last_scheduled_at FROM engine_cron_state', [], 'engine_cron_state');
-    const last = new Map<string, Record<string, number>>();
-    for (const s of state) {
-      const key = `${s.namespace as string}/${s.workflow_name as string}`;
-      const entry = last.get(key) ?? {};
-      entry[s.cron as string] = Number(s.last_scheduled_at);
-      last.set(key, entry);
-    }
-    return rows.map((r) => ({
-      namespace: r.namespace as string,
-      workflowName: r.name as string,
-      currentVersionId: (r.current_version_id as string | null) ?? null,
-      schedules: parse<string[]>(r.schedules) ?? [],
-      lastFired: last.get(`${r.namespace as string}/${r.name as string}`) ?? {},
-    }));
+    return toSchedules(rows, state);
   }
 
   async markCron(mark: CronMark): Promise<void> {
@@ -1400,12 +1243,7 @@ class PostgresStore implements Store {
     if (!row) return undefined;
     const { pk, ...instance } = row;
     const steps = await this.listSteps(pk);
-    const events = (await this.#q('store.exportInstance', 'SELECT type, payload, created_at, consumed_by FROM engine_events WHERE instance_pk = $1 ORDER BY id', [pk])).map((r) => ({
-      type: r.type as string,
-      payload: r.payload as string,
-      createdAt: Number(r.created_at),
-      consumedBy: (r.consumed_by as string | null) ?? null,
-    }));
+    const events = (await this.#q('store.exportInstance', 'SELECT type, payload, created_at, consumed_by FROM engine_events WHERE instance_pk = $1 ORDER BY id', [pk])).map(toSnapshotEvent);
     return { instance, steps, events };
   }
 
@@ -1413,38 +1251,9 @@ class PostgresStore implements Store {
     const i = snapshot.instance;
     await this.#tx('store.importInstance', async (c) => {
       const { rows } = await c.query<{ pk: string }>(
-        `INSERT INTO engine_instances (namespace, workflow_name, id, version_id, status, params, output, error, trigger_source, schedule, created_at,
-           started_at, ended_at, modified_at, due_at, lease_owner, epoch, paused_at, rollback, rollback_cause, pending_error, retention, purge_at,
-           status_reason, waiting_for, parent)
+        `INSERT INTO engine_instances (${INSTANCE_COLUMNS})
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26) RETURNING pk`,
-        [
-          i.namespace,
-          i.workflowName,
-          i.id,
-          i.versionId,
-          i.status,
-          i.params,
-          i.output,
-          json(i.error),
-          i.triggerSource,
-          json(i.schedule),
-          i.createdAt,
-          i.startedAt,
-          i.endedAt,
-          i.modifiedAt,
-          i.dueAt,
-          i.leaseOwner,
-          i.epoch,
-          i.pausedAt,
-          json(i.rollback),
-          i.rollbackCause,
-          json(i.pendingError),
-          json(i.retention),
-          i.purgeAt,
-          json(i.statusReason),
-          json(i.waitingFor),
-          json(i.parent),
-        ],
+        instanceValues(i),
       );
       const pk = Number(rows[0]!.pk);
       for (const step of snapshot.steps) await this.#upsertStep(c, pk, step);

@@ -1,12 +1,10 @@
 // Versioned migrations of the engine's SQLite tables. Every engine table is prefixed `engine_` and
 // the applied versions are kept in `engine_migrations`, so the server can keep its own tables and
 // migrations in the same file. Append new migrations; never edit an applied one.
-
-/** One migration: a version number, a name, and the SQL that applies it. */
-export type SqliteMigration = { version: number; name: string; sql: string };
+import type { EngineMigration } from './store-rows.ts';
 
 /** The engine's migrations, in order. */
-export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
+export const SQLITE_MIGRATIONS: readonly EngineMigration[] = [
   {
     version: 1,
     name: 'engine tables',

@@ -9,6 +9,33 @@ import Database from 'better-sqlite3';
 import { PetrelError, isFinalInstanceStatus } from '@petrel/protocol';
 import type { InstanceStatus } from '@petrel/protocol';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.ts';
+import {
+  ACTIVE_STATUSES,
+  INSTANCE_COLUMNS,
+  LIST_COLUMNS,
+  STEP_COLUMNS,
+  STEP_UPSERT_TAIL,
+  childResultPayload,
+  instanceValues,
+  json,
+  likePattern,
+  num,
+  outboxPayload,
+  parse,
+  patchAssignments,
+  stepValues,
+  toInstance,
+  toListRow,
+  toOutbox,
+  toPending,
+  toSchedules,
+  toSnapshotEvent,
+  toStep,
+  toVersion,
+  toWorkflow,
+  workflowAssignments,
+} from './store-rows.ts';
+import type { Row } from './store-rows.ts';
 import type {
   ClaimedInstance,
   ClaimRequest,
@@ -53,137 +80,6 @@ export type SqliteStoreOptions = {
   synchronous?: 'NORMAL' | 'FULL';
   /** How long a write waits for another process's lock, in ms; default 5000. */
   busyTimeoutMs?: number;
-};
-
-type Row = Record<string, unknown>;
-
-const ACTIVE_STATUSES = `('running','waitingForPause','rollingBack')`;
-
-function json(value: unknown): string | null {
-  return value === null || value === undefined ? null : JSON.stringify(value);
-}
-
-// oxlint-disable-next-line typescript/no-unnecessary-type-parameters -- callers name the parsed shape
-function parse<T>(value: unknown): T | null {
-  return typeof value === 'string' ? (JSON.parse(value) as T) : null;
-}
-
-function num(value: unknown): number | null {
-  return value === null || value === undefined ? null : Number(value);
-}
-
-function toInstance(r: Row): InstanceRow {
-  return {
-    pk: Number(r.pk),
-    namespace: r.namespace as string,
-    workflowName: r.workflow_name as string,
-    id: r.id as string,
-    versionId: r.version_id as string,
-    status: r.status as InstanceStatus,
-    params: (r.params as string | undefined) ?? 'null',
-    output: (r.output as string | null | undefined) ?? null,
-    error: parse(r.error),
-    triggerSource: r.trigger_source as InstanceRow['triggerSource'],
-    schedule: parse(r.schedule),
-    createdAt: Number(r.created_at),
-    startedAt: num(r.started_at),
-    endedAt: num(r.ended_at),
-    modifiedAt: Number(r.modified_at),
-    dueAt: num(r.due_at),
-    leaseOwner: (r.lease_owner as string | null) ?? null,
-    epoch: Number(r.epoch),
-    pausedAt: num(r.paused_at),
-    rollback: parse(r.rollback),
-    rollbackCause: (r.rollback_cause as InstanceRow['rollbackCause']) ?? null,
-    pendingError: parse(r.pending_error),
-    retention: parse(r.retention),
-    purgeAt: num(r.purge_at),
-    statusReason: parse(r.status_reason),
-    waitingFor: parse(r.waiting_for),
-    parent: parse(r.parent),
-  };
-}
-
-function toListRow(r: Row): InstanceListRow {
-  const { params: _params, output: _output, ...rest } = toInstance(r);
-  return rest;
-}
-
-function toStep(r: Row): StepRow {
-  return {
-    key: r.key as string,
-    type: r.type as StepRow['type'],
-    name: r.name as string,
-    count: Number(r.count),
-    seq: Number(r.seq),
-    status: r.status as StepRow['status'],
-    startedAt: Number(r.started_at),
-    endedAt: num(r.ended_at),
-    output: (r.output as string | null) ?? null,
-    error: parse(r.error),
-    config: parse(r.config),
-    attempts: parse(r.attempts) ?? [],
-    wakeAt: num(r.wake_at),
-    eventType: (r.event_type as string | null) ?? null,
-    sensitive: Number(r.sensitive) === 1,
-  };
-}
-
-function toWorkflow(r: Row): WorkflowRow {
-  return {
-    id: r.id as string,
-    namespace: r.namespace as string,
-    name: r.name as string,
-    createdAt: Number(r.created_at),
-    modifiedAt: Number(r.modified_at),
-    currentVersionId: (r.current_version_id as string | null) ?? null,
-    className: (r.class_name as string | null) ?? null,
-    concurrency: num(r.concurrency),
-    schedules: parse<string[]>(r.schedules) ?? [],
-    retention: parse(r.retention),
-    stepLimit: num(r.step_limit),
-  };
-}
-
-function toVersion(r: Row): VersionRow {
-  return {
-    id: r.id as string,
-    namespace: r.namespace as string,
-    workflowName: r.workflow_name as string,
-    versionKey: r.version_key as string,
-    className: r.class_name as string,
-    createdAt: Number(r.created_at),
-    graph: parse(r.graph),
-  };
-}
-
-function toOutbox(r: Row): OutboxEvent {
-  return {
-    seq: Number(r.seq),
-    kind: r.kind as OutboxEvent['kind'],
-    namespace: r.namespace as string,
-    workflowName: r.workflow_name as string,
-    instanceId: r.instance_id as string,
-    timestamp: Number(r.created_at),
-    payload: JSON.parse(r.payload as string) as Record<string, unknown>,
-  };
-}
-
-const PATCH_COLUMNS: Record<keyof InstancePatch, { column: string; encode: (value: unknown) => unknown }> = {
-  status: { column: 'status', encode: (v) => v },
-  dueAt: { column: 'due_at', encode: (v) => v },
-  versionId: { column: 'version_id', encode: (v) => v },
-  startedAt: { column: 'started_at', encode: (v) => v },
-  endedAt: { column: 'ended_at', encode: (v) => v },
-  pausedAt: { column: 'paused_at', encode: (v) => v },
-  output: { column: 'output', encode: (v) => v },
-  error: { column: 'error', encode: json },
-  rollback: { column: 'rollback', encode: json },
-  rollbackCause: { column: 'rollback_cause', encode: (v) => v },
-  pendingError: { column: 'pending_error', encode: json },
-  purgeAt: { column: 'purge_at', encode: (v) => v },
-  statusReason: { column: 'status_reason', encode: json },
-  waitingFor: { column: 'waiting_for', encode: json },
 };
 
 /** The database file of a data directory: `<dataDir>/petrel.db`. */
@@ -277,7 +173,7 @@ class SqliteStore implements Store {
   #outbox(ident: { namespace: string; workflow_name: string; id: string }, events: readonly OutboxEventInput[], now: number): void {
     for (const event of events) {
       this.#lastSeq = Number(
-        this.#s.insertOutbox.run(ident.namespace, ident.workflow_name, ident.id, event.kind, event.payload === undefined ? '{}' : JSON.stringify(event.payload), now)
+        this.#s.insertOutbox.run(ident.namespace, ident.workflow_name, ident.id, event.kind, outboxPayload(event), now)
           .lastInsertRowid,
       );
     }
@@ -292,24 +188,7 @@ class SqliteStore implements Store {
   }
 
   #upsertStep(pk: number, row: StepRow): number {
-    return this.#s.upsertStep.run(
-      pk,
-      row.key,
-      row.type,
-      row.name,
-      row.count,
-      row.seq,
-      row.status,
-      row.startedAt,
-      row.endedAt,
-      row.output,
-      json(row.error),
-      json(row.config),
-      JSON.stringify(row.attempts),
-      row.wakeAt,
-      row.eventType,
-      row.sensitive ? 1 : 0,
-    ).changes;
+    return this.#s.upsertStep.run(...stepValues(pk, row, 'integer')).changes;
   }
 
   /** Buffers an event for an instance and wakes it when it waits for that type. */
@@ -329,8 +208,7 @@ class SqliteStore implements Store {
       | { pk: number; status: InstanceStatus; waiting_for: string | null; namespace: string; workflow_name: string; id: string }
       | undefined;
     if (!target || isFinalInstanceStatus(target.status)) return false;
-    const payload = `{"workflowName":${JSON.stringify(child.workflow_name)},"instanceId":${JSON.stringify(child.id)},"status":${JSON.stringify(status)},"output":${output ?? 'null'},"error":${JSON.stringify(error ?? null)}}`;
-    const woke = this.#deliverEvent(target, parent.eventType, payload, now);
+    const woke = this.#deliverEvent(target, parent.eventType, childResultPayload(child, status, output, error), now);
     this.#outbox(target, [{ kind: 'event_received', payload: { type: parent.eventType, from: child.id } }], now);
     return woke;
   }
@@ -357,16 +235,10 @@ class SqliteStore implements Store {
       } else {
         const sets: string[] = ['modified_at = ?'];
         const values: unknown[] = [input.now];
-        const add = (column: string, value: unknown): void => {
+        for (const [column, value] of workflowAssignments(input)) {
           sets.push(`${column} = ?`);
           values.push(value);
-        };
-        if (input.currentVersionId !== undefined) add('current_version_id', input.currentVersionId);
-        if (input.className !== undefined) add('class_name', input.className);
-        if (input.concurrency !== undefined) add('concurrency', input.concurrency);
-        if (input.schedules !== undefined) add('schedules', JSON.stringify(input.schedules));
-        if (input.retention !== undefined) add('retention', json(input.retention));
-        if (input.stepLimit !== undefined) add('step_limit', input.stepLimit);
+        }
         this.#db.prepare(`UPDATE engine_workflows SET ${sets.join(', ')} WHERE namespace = ? AND name = ?`).run(...values, input.namespace, input.name);
       }
       return toWorkflow(this.#s.findWorkflow.get(input.namespace, input.name) as Row);
@@ -379,7 +251,7 @@ class SqliteStore implements Store {
   }
 
   async listWorkflows(query: { namespace: string; search?: string; offset: number; limit: number }): Promise<{ rows: WorkflowRow[]; total: number }> {
-    const like = `%${(query.search ?? '').replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const like = likePattern(query.search);
     const rows = this.#db
       .prepare(`SELECT * FROM engine_workflows WHERE namespace = ? AND name LIKE ? ESCAPE '\\' ORDER BY name LIMIT ? OFFSET ?`)
       .all(query.namespace, like, query.limit, query.offset) as Row[];
@@ -515,9 +387,8 @@ class SqliteStore implements Store {
       values.push(query.after.createdAt, query.after.createdAt, query.after.id);
     }
     const order = asc ? 'created_at ASC, id ASC' : 'created_at DESC, id DESC';
-    const columns = 'pk, namespace, workflow_name, id, version_id, status, error, trigger_source, schedule, created_at, started_at, ended_at, modified_at, due_at, lease_owner, epoch, paused_at, rollback, rollback_cause, pending_error, retention, purge_at, status_reason, waiting_for, parent';
     const rows = this.#db
-      .prepare(`SELECT ${columns} FROM engine_instances WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ? OFFSET ?`)
+      .prepare(`SELECT ${LIST_COLUMNS} FROM engine_instances WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ? OFFSET ?`)
       .all(...values, query.limit, query.offset ?? 0) as Row[];
     return { rows: rows.map(toListRow), total: total.n };
   }
@@ -536,12 +407,7 @@ class SqliteStore implements Store {
   }
 
   async listPendingEvents(pk: number): Promise<PendingEvent[]> {
-    return (this.#s.pendingEvents.all(pk) as Row[]).map((r) => ({
-      id: Number(r.id),
-      type: r.type as string,
-      payload: r.payload as string,
-      createdAt: Number(r.created_at),
-    }));
+    return (this.#s.pendingEvents.all(pk) as Row[]).map(toPending);
   }
 
   async sendEvent(key: InstanceKey, event: { type: string; payload: string; now: number }): Promise<SendEventOutcome> {
@@ -570,11 +436,9 @@ class SqliteStore implements Store {
       if (!current || current.status !== t.expect.status || current.epoch !== t.expect.epoch) return false;
       const sets: string[] = ['modified_at = ?'];
       const values: unknown[] = [t.now];
-      for (const [field, value] of Object.entries(t.set) as Array<[keyof InstancePatch, unknown]>) {
-        if (value === undefined) continue;
-        const spec = PATCH_COLUMNS[field];
-        sets.push(`${spec.column} = ?`);
-        values.push(spec.encode(value));
+      for (const [column, value] of patchAssignments(t.set)) {
+        sets.push(`${column} = ?`);
+        values.push(value);
       }
       if (t.revokeLease) sets.push('epoch = epoch + 1', 'lease_owner = NULL');
       this.#db.prepare(`UPDATE engine_instances SET ${sets.join(', ')} WHERE pk = ?`).run(...values, t.pk);
@@ -701,11 +565,9 @@ class SqliteStore implements Store {
       const ident = this.#fence(lease, 'store.setRunStatus');
       const sets: string[] = ['modified_at = ?'];
       const values: unknown[] = [now];
-      for (const [field, value] of Object.entries(patch) as Array<[keyof InstancePatch, unknown]>) {
-        if (value === undefined) continue;
-        const spec = PATCH_COLUMNS[field];
-        sets.push(`${spec.column} = ?`);
-        values.push(spec.encode(value));
+      for (const [column, value] of patchAssignments(patch)) {
+        sets.push(`${column} = ?`);
+        values.push(value);
       }
       this.#db.prepare(`UPDATE engine_instances SET ${sets.join(', ')} WHERE pk = ?`).run(...values, lease.pk);
       this.#outbox(ident, events, now);
@@ -767,20 +629,7 @@ class SqliteStore implements Store {
   async listSchedules(): Promise<ScheduleRow[]> {
     const rows = this.#db.prepare("SELECT namespace, name, current_version_id, schedules FROM engine_workflows WHERE schedules <> '[]'").all() as Row[];
     const state = this.#db.prepare('SELECT namespace, workflow_name, cron, last_scheduled_at FROM engine_cron_state').all() as Row[];
-    const last = new Map<string, Record<string, number>>();
-    for (const s of state) {
-      const key = `${s.namespace as string}/${s.workflow_name as string}`;
-      const entry = last.get(key) ?? {};
-      entry[s.cron as string] = Number(s.last_scheduled_at);
-      last.set(key, entry);
-    }
-    return rows.map((r) => ({
-      namespace: r.namespace as string,
-      workflowName: r.name as string,
-      currentVersionId: (r.current_version_id as string | null) ?? null,
-      schedules: parse<string[]>(r.schedules) ?? [],
-      lastFired: last.get(`${r.namespace as string}/${r.name as string}`) ?? {},
-    }));
+    return toSchedules(rows, state);
   }
 
   async markCron(mark: CronMark): Promise<void> {
@@ -853,12 +702,7 @@ class SqliteStore implements Store {
     if (!row) return undefined;
     const { pk, ...instance } = toInstance(row);
     const steps = (this.#s.listSteps.all(pk) as Row[]).map(toStep);
-    const events = (this.#db.prepare('SELECT type, payload, created_at, consumed_by FROM engine_events WHERE instance_pk = ? ORDER BY id').all(pk) as Row[]).map((r) => ({
-      type: r.type as string,
-      payload: r.payload as string,
-      createdAt: Number(r.created_at),
-      consumedBy: (r.consumed_by as string | null) ?? null,
-    }));
+    const events = (this.#db.prepare('SELECT type, payload, created_at, consumed_by FROM engine_events WHERE instance_pk = ? ORDER BY id').all(pk) as Row[]).map(toSnapshotEvent);
     return { instance, steps, events };
   }
 
@@ -867,39 +711,10 @@ class SqliteStore implements Store {
     this.#tx(() => {
       const result = this.#db
         .prepare(
-          `INSERT INTO engine_instances (namespace, workflow_name, id, version_id, status, params, output, error, trigger_source, schedule, created_at,
-             started_at, ended_at, modified_at, due_at, lease_owner, epoch, paused_at, rollback, rollback_cause, pending_error, retention, purge_at,
-             status_reason, waiting_for, parent)
+          `INSERT INTO engine_instances (${INSTANCE_COLUMNS})
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(
-          i.namespace,
-          i.workflowName,
-          i.id,
-          i.versionId,
-          i.status,
-          i.params,
-          i.output,
-          json(i.error),
-          i.triggerSource,
-          json(i.schedule),
-          i.createdAt,
-          i.startedAt,
-          i.endedAt,
-          i.modifiedAt,
-          i.dueAt,
-          i.leaseOwner,
-          i.epoch,
-          i.pausedAt,
-          json(i.rollback),
-          i.rollbackCause,
-          json(i.pendingError),
-          json(i.retention),
-          i.purgeAt,
-          json(i.statusReason),
-          json(i.waitingFor),
-          json(i.parent),
-        );
+        .run(...instanceValues(i));
       const pk = Number(result.lastInsertRowid);
       for (const step of snapshot.steps) this.#upsertStep(pk, step);
       for (const event of snapshot.events) {
@@ -939,12 +754,8 @@ function prepareStatements(db: Database.Database) {
     readOutboxNs: db.prepare('SELECT * FROM engine_outbox WHERE seq > ? AND namespace = ? ORDER BY seq LIMIT ?'),
     fence: db.prepare('SELECT status, namespace, workflow_name, id, waiting_for, parent FROM engine_instances WHERE pk = ? AND epoch = ?'),
     upsertStep: db.prepare(
-      `INSERT INTO engine_steps (instance_pk, key, type, name, count, seq, status, started_at, ended_at, output, error, config, attempts, wake_at, event_type, sensitive)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (instance_pk, key) DO UPDATE SET status = excluded.status, ended_at = excluded.ended_at, output = excluded.output,
-         error = excluded.error, config = excluded.config, attempts = excluded.attempts, wake_at = excluded.wake_at, event_type = excluded.event_type,
-         sensitive = excluded.sensitive
-       WHERE engine_steps.status NOT IN ('complete', 'errored')`,
+      `INSERT INTO engine_steps (${STEP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ${STEP_UPSERT_TAIL}`,
     ),
     listSteps: db.prepare('SELECT * FROM engine_steps WHERE instance_pk = ? ORDER BY seq'),
     deleteSteps: db.prepare('DELETE FROM engine_steps WHERE instance_pk = ?'),
