@@ -31,7 +31,7 @@ export type { CredentialValues, CredentialView, RegisterCredentialOptions, Regis
 export { createRedactingLogger } from './secrets/redacting-logger.ts';
 export { generateTotpCode, totpRemainingMs } from './secrets/totp.ts';
 export type { TotpOptions } from './secrets/totp.ts';
-export { fetchTotpFromUrl, signPayload } from './secrets/totp-url.ts';
+export { fetchTotpFromUrl } from './secrets/totp-url.ts';
 export type { TotpUrlOptions, TotpUrlResult } from './secrets/totp-url.ts';
 
 export { compileExtractionSchema, parseExtractionOutput } from './extraction/extraction-schema.ts';

@@ -208,6 +208,8 @@ export {
   WebhookDeliverySchema,
 } from './skyvern/webhook-schemas.ts';
 export type { WebhookSecret, WebhookDelivery } from './skyvern/webhook-schemas.ts';
+export { signWebhook, webhookSignatureHeaders, verifyWebhookSignature } from './webhook-signature.ts';
+export type { VerifyWebhookOptions } from './webhook-signature.ts';
 export {
   CF_ERROR_CODES,
   cfErrorCode,

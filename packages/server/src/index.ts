@@ -95,8 +95,9 @@ export { extractOtp } from './credentials/otp-extract.ts';
 export type { ExtractedOtp } from './credentials/otp-extract.ts';
 export { storePushedTotpCode, findPushedTotpCode, TOTP_LIFESPAN_MS } from './credentials/totp-service.ts';
 
-export { signWebhook, webhookSignatureHeaders, verifyWebhookSignature } from './webhooks/webhook-signature.ts';
-export type { VerifyWebhookOptions } from './webhooks/webhook-signature.ts';
+// The signer lives in protocol (the agent signs `totp_url` requests with it too); re-exported for receivers written against the server.
+export { signWebhook, webhookSignatureHeaders, verifyWebhookSignature } from '@petrel/protocol';
+export type { VerifyWebhookOptions } from '@petrel/protocol';
 export { getWebhookSecret, rotateWebhookSecret } from './webhooks/webhook-secrets.ts';
 export { sendWebhook, recordWebhookAttempt, RESPONSE_EXCERPT_BYTES } from './webhooks/send-webhook.ts';
 export type { SendWebhookOptions, WebhookAttempt } from './webhooks/send-webhook.ts';

@@ -1,11 +1,10 @@
 // Asking a customer's `totp_url` for a 2FA code, Skyvern's contract: a signed JSON POST, answered with
 // 200 `{ "verification_code": "123456" }`; any other answer means "not yet" (the caller polls). Signed
-// like Petrel's webhooks: `v0=` + hex HMAC-SHA256 of `v0:{timestamp}:{body}`, under Petrel's and
-// Skyvern's header names. The HTTP call goes through an injected fetch so the server's outbound policy
-// (private address blocking) applies; redirects are refused so a policy on the first hop cannot be
-// bypassed by the second.
-import { createHmac } from 'node:crypto';
-import { PetrelError, WEBHOOK_HEADERS, WEBHOOK_SIGNATURE_VERSION } from '@petrel/protocol';
+// like Petrel's webhooks, by the same signer (protocol's `webhookSignatureHeaders`): `v0=` + hex
+// HMAC-SHA256 of `v0:{timestamp}:{body}`, under Petrel's and Skyvern's header names. The HTTP call
+// goes through an injected fetch so the server's outbound policy (private address blocking)
+// applies; redirects are refused so a policy on the first hop cannot be bypassed by the second.
+import { PetrelError, webhookSignatureHeaders } from '@petrel/protocol';
 import type { FetchLike } from '../model/model-config.ts';
 
 /** Options of `fetchTotpFromUrl`. */
@@ -30,18 +29,6 @@ export type TotpUrlOptions = {
 export type TotpUrlResult = { code: string; status: number } | { code?: undefined; status?: number; reason: string };
 
 const MAX_RESPONSE_BYTES = 64 * 1024;
-
-/** The signature headers of a body, Petrel's and Skyvern's names. */
-export function signPayload(signingSecret: string, body: string, timestampSeconds: number): Record<string, string> {
-  const signed = `${WEBHOOK_SIGNATURE_VERSION}:${timestampSeconds}:${body}`;
-  const signature = `${WEBHOOK_SIGNATURE_VERSION}=${createHmac('sha256', signingSecret).update(signed).digest('hex')}`;
-  return {
-    [WEBHOOK_HEADERS.signature]: signature,
-    [WEBHOOK_HEADERS.timestamp]: String(timestampSeconds),
-    [WEBHOOK_HEADERS.skyvernSignature]: signature,
-    [WEBHOOK_HEADERS.skyvernTimestamp]: String(timestampSeconds),
-  };
-}
 
 async function readLimited(response: Response): Promise<string | undefined> {
   if (!response.body) return '';
@@ -87,7 +74,7 @@ export async function fetchTotpFromUrl(options: TotpUrlOptions): Promise<TotpUrl
   try {
     const response = await doFetch(target, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json', ...signPayload(options.signingSecret, body, timestamp) },
+      headers: { 'content-type': 'application/json', accept: 'application/json', ...webhookSignatureHeaders(options.signingSecret, timestamp, body) },
       body,
       redirect: 'manual',
       signal,

@@ -1,8 +1,8 @@
-// verifyWebhook against the server's own signer: good, tampered body, stale timestamp, wrong secret,
+// verifyWebhook against the signer the server uses (protocol's): good, tampered body, stale timestamp, wrong secret,
 // missing headers, Skyvern's header names, bytes and Headers objects.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { signWebhook, webhookSignatureHeaders } from '@petrel/server';
+import { signWebhook, webhookSignatureHeaders } from '@petrel/protocol';
 import { Petrel, signWebhookPayload, verifyWebhook } from '@petrel/sdk';
 
 const secret = 'whsec_test_secret_0123456789';

@@ -1,11 +1,10 @@
 // One signed webhook delivery attempt through the outbound policy, and the delivery log. An
 // attempt never throws for the receiver's failures (a refused address, a timeout, a 500): it
 // returns them as data for the retry policy and the log. Only aborting through `signal` throws.
-import { PetrelError, newId } from '@petrel/protocol';
+import { PetrelError, newId, webhookSignatureHeaders } from '@petrel/protocol';
 import type { OutboundFetch } from '../outbound/outbound-fetch.ts';
 import type { ServerStore, WebhookDeliveryRow } from '../store/server-store.ts';
 import type { WebhookAttemptOutcome } from './retry-policy.ts';
-import { webhookSignatureHeaders } from './webhook-signature.ts';
 
 /** Most bytes of a receiver's answer kept in the log. */
 export const RESPONSE_EXCERPT_BYTES = 2048;

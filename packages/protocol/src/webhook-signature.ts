@@ -1,8 +1,11 @@
 // Webhook signatures (DESIGN.md, "Security"): `v0=` + hex HMAC-SHA256 of `v0:{timestamp}:{raw
 // body}`, the scheme Slack uses. The timestamp is inside the MAC so a captured delivery cannot be
-// replayed later with a fresh timestamp; receivers should also refuse old timestamps.
+// replayed later with a fresh timestamp; receivers should also refuse old timestamps. The one
+// Node implementation: the server signs run webhooks with it and the agent signs `totp_url`
+// requests. The SDK keeps a Web Crypto twin (`verifyWebhook`) because it must run in browsers; its
+// test checks it against this signer.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { WEBHOOK_HEADERS, WEBHOOK_SIGNATURE_VERSION } from '@petrel/protocol';
+import { WEBHOOK_HEADERS, WEBHOOK_SIGNATURE_VERSION } from './skyvern/webhook-schemas.ts';
 
 /** Signs a webhook body: returns `v0=<hex>`. `timestamp` is Unix seconds. */
 export function signWebhook(secret: string, timestamp: number, rawBody: string | Uint8Array): string {
@@ -12,7 +15,7 @@ export function signWebhook(secret: string, timestamp: number, rawBody: string |
   return `${WEBHOOK_SIGNATURE_VERSION}=${mac.digest('hex')}`;
 }
 
-/** The signature headers of a delivery, under Petrel's names and Skyvern's. */
+/** The signature headers of a signed body, under Petrel's names and Skyvern's. */
 export function webhookSignatureHeaders(secret: string, timestamp: number, rawBody: string | Uint8Array): Record<string, string> {
   const signature = signWebhook(secret, timestamp, rawBody);
   return {

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { WEBHOOK_HEADERS } from '@petrel/protocol';
-import { signWebhook, verifyWebhookSignature, webhookSignatureHeaders } from '@petrel/server';
+import { WEBHOOK_HEADERS, signWebhook, verifyWebhookSignature, webhookSignatureHeaders } from '@petrel/protocol';
 
 // Vectors computed independently with Python: hmac.new(secret, b"v0:<ts>:<body>", sha256).hexdigest()
 const SECRET = 'whsec_test';
