@@ -46,15 +46,8 @@ export { compileTaskListWorkflow } from './seed000/compile-task-list.ts';
 export type { SavedTask, CompileTaskListOptions } from './seed000/compile-task-list.ts';
 
 export { buildVersionGraph, blockStepConfig, humanInteractionEventType, childWorkflowEventType } from './graph/block-graph.ts';
-export type {
-  VersionGraph,
-  VersionGraphOptions,
-  GraphNode,
-  GraphBlockNode,
-  GraphFunction,
-  GraphStepConfig,
-  GraphPayloadShape,
-} from './graph/block-graph.ts';
+// The graph's node types are the engine's (`WorkflowGraph`, `GraphNode` from @petrel/engine).
+export type { VersionGraphOptions, GraphStepConfig } from './graph/block-graph.ts';
 
 // Non-browser executors' integrations: the code sandbox, the Mailer port, file parsing.
 export { runSandboxedCode, analyzeCode, resolveSandboxLimits, DEFAULT_SANDBOX_LIMITS } from './integrations/code-sandbox.ts';

@@ -12,47 +12,17 @@
 //   block; a conditional is an `if` whose branches call their targets (the default branch has
 //   condition `null`). Cycles (conditional → wait → same conditional) are recursive calls;
 // - `finally_block_label` wraps everything in a `try` whose `finally_block` holds that block.
+// The node types are the engine's (`WorkflowGraph`), so one schema serves code and block workflows.
+import type { GraphFunction, GraphNode, JsonShape, WorkflowGraph } from '@petrel/engine';
 import type { Block, HumanInteractionBlock, WorkflowTriggerBlock } from '@petrel/protocol';
 import type { ParsedBlockWorkflow } from '../definition/parse-definition.ts';
 import { BROWSER_TASK_BLOCK_TYPES } from '@petrel/protocol';
 import { routeBlocks } from '../definition/block-routing.ts';
 
-/** A step's retry and timeout config, as Cloudflare's graph shows it. */
+/** A block's retry and timeout config, as the graph's `step_do` node shows it. */
 export type GraphStepConfig = {
   retries: { limit: number; delay: string | number; backoff: 'constant' | 'linear' | 'exponential' };
   timeout: string | number;
-};
-
-/** A list of nodes. */
-export type GraphBlockNode = { type: 'block'; nodes: GraphNode[] };
-
-/** A node of the step graph (the subset of Cloudflare's node kinds block workflows produce). */
-export type GraphNode =
-  | { type: 'step_do'; name: string; config: GraphStepConfig; nodes: GraphNode[] }
-  | { type: 'step_sleep'; name: string; duration: string | number }
-  | { type: 'step_wait_for_event'; name: string; options: { event_type: string; timeout: string | number } | null }
-  | { type: 'loop'; nodes: GraphNode[] }
-  | { type: 'if'; branches: { condition: string | null; nodes: GraphNode[] }[] }
-  | { type: 'try'; try_block: GraphBlockNode; catch_block: GraphBlockNode | null; finally_block: GraphBlockNode | null }
-  | GraphBlockNode
-  | { type: 'function_call'; name: string }
-  | { type: 'break'; kind: 'break' | 'return' };
-
-/** A named function of the graph (one per block of a graph-routed list). */
-export type GraphFunction = { type: 'function_def'; name: string; nodes: GraphNode[] };
-
-/** The shape of a payload: parameters by name. */
-export type GraphPayloadShape = { type: 'unknown' } | { type: 'object'; fields: Record<string, GraphPayloadShape> };
-
-/** The graph of a version, as `GET …/versions/{id}/graph` returns it in `result.graph`. */
-export type VersionGraph = {
-  version: 1;
-  workflow: {
-    class_name: string;
-    functions: Record<string, GraphFunction>;
-    nodes: GraphNode[];
-    payload?: GraphPayloadShape;
-  };
 };
 
 const BROWSER_TASK_TYPES: ReadonlySet<string> = new Set(BROWSER_TASK_BLOCK_TYPES);
@@ -160,7 +130,7 @@ function workflowTrigger(block: WorkflowTriggerBlock): GraphNode[] {
 }
 
 /** Builds the step graph of a parsed definition. */
-export function buildVersionGraph(definition: ParsedBlockWorkflow, options: VersionGraphOptions = {}): VersionGraph {
+export function buildVersionGraph(definition: ParsedBlockWorkflow, options: VersionGraphOptions = {}): WorkflowGraph {
   const builder = new GraphBuilder();
   const workflowDefinition = definition.workflow_definition;
   const finallyLabel = workflowDefinition.finally_block_label ?? undefined;
@@ -176,7 +146,7 @@ export function buildVersionGraph(definition: ParsedBlockWorkflow, options: Vers
       },
     ];
   }
-  const fields: Record<string, GraphPayloadShape> = {};
+  const fields: Record<string, JsonShape> = {};
   for (const parameter of workflowDefinition.parameters) {
     if (parameter.parameter_type === 'workflow') fields[parameter.key] = { type: 'unknown' };
   }

@@ -6,7 +6,7 @@
 // reads the `w_…` id back from the version key.
 import { createHash } from 'node:crypto';
 import { defineWorkflow } from '@petrel/engine';
-import type { WorkflowDefinition, WorkflowGraph } from '@petrel/engine';
+import type { WorkflowDefinition } from '@petrel/engine';
 import type { ParsedBlockWorkflow } from '../definition/parse-definition.ts';
 import { buildVersionGraph } from '../graph/block-graph.ts';
 import { interpretWorkflowRun } from './block-interpreter.ts';
@@ -31,7 +31,7 @@ export function createBlockWorkflowDefinition(
   version: { workflowPermanentId: string; workflowId: string; definition: ParsedBlockWorkflow },
   deps: InterpreterDeps,
 ): WorkflowDefinition<WorkflowRunParams, WorkflowRunOutcome> {
-  const graph = buildVersionGraph(version.definition) as unknown as WorkflowGraph;
+  const graph = buildVersionGraph(version.definition);
   return defineWorkflow<WorkflowRunParams, WorkflowRunOutcome>({
     name: version.workflowPermanentId,
     versionKey: blockWorkflowVersionKey(version.workflowId, version.definition),

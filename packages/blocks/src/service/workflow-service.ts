@@ -7,14 +7,13 @@
 // any worker that claims a run without its code gets it from `resolveWorkflow`.
 import { BlockWorkflowRequestSchema, PetrelError, WorkflowRunRequestSchema, isFinalInstanceStatus, isId, isPetrelError, newId } from '@petrel/protocol';
 import type { ListWorkflowRunsQuery, ListWorkflowsQuery, WorkflowResponse, WorkflowRunRequest, WorkflowRunResponse, WorkflowRunTimeline } from '@petrel/protocol';
-import type { Engine, InstanceDetails, WorkflowDefinition, WorkflowResolver } from '@petrel/engine';
+import type { Engine, InstanceDetails, WorkflowDefinition, WorkflowGraph, WorkflowResolver } from '@petrel/engine';
 import { BROWSER_TASK_BLOCK_TYPES } from '@petrel/protocol';
 import type { z } from 'zod';
 import { parseWorkflowDefinition } from '../definition/parse-definition.ts';
 import type { ParsedBlockWorkflow, ParsedWorkflowDefinition } from '../definition/parse-definition.ts';
 import { walkBlocks } from '../definition/block-fields.ts';
 import { buildVersionGraph } from '../graph/block-graph.ts';
-import type { VersionGraph } from '../graph/block-graph.ts';
 import { humanInteractionEventType } from '../graph/block-graph.ts';
 import { resolveRunParameters } from '../parameters/run-parameters.ts';
 import { compileTaskListWorkflow } from '../seed000/compile-task-list.ts';
@@ -67,7 +66,7 @@ export type WorkflowService = {
   /** Deletes a workflow (every version; soft: runs keep reading theirs). */
   deleteWorkflow(namespace: string, workflowPermanentId: string): Promise<void>;
   /** The step graph of a version (Cloudflare's node kinds), as the versions/graph API serves it. */
-  getVersionGraph(namespace: string, workflowPermanentId: string, options?: { version?: number }): Promise<VersionGraph>;
+  getVersionGraph(namespace: string, workflowPermanentId: string, options?: { version?: number }): Promise<WorkflowGraph>;
   /** Validates and starts a run of the workflow's latest version; answers at once (`queued`). */
   runWorkflow(namespace: string, request: unknown, options?: RunWorkflowOptions): Promise<WorkflowRunResponse>;
   /** A run; throws `RUN_NOT_FOUND`. */

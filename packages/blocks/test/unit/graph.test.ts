@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { blockStepConfig, buildVersionGraph, parseWorkflowDefinition } from '@petrel/blocks';
-import type { GraphNode, GraphStepConfig } from '@petrel/blocks';
+import type { GraphStepConfig } from '@petrel/blocks';
+import type { GraphNode } from '@petrel/engine';
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/skyvern/${name}.yaml`, import.meta.url), 'utf8');
 const noRetry = (timeout: string): GraphStepConfig => ({ retries: { limit: 0, delay: '5 seconds', backoff: 'constant' }, timeout });
