@@ -1,4 +1,4 @@
-// Graceful shutdown of `serve` end to end, in a child process: with a persistent browser session
+// Graceful shutdown of `petrel serve` end to end, in a child process: with a persistent browser session
 // (Chromium) and a workflow step in flight, SIGTERM makes the process stop accepting, let the step
 // finish and record it, close the session (no Chromium left), close the database and exit 0. A new
 // server on the same data directory then sees the session as completed and the step done once.
@@ -13,7 +13,8 @@ import { findChromium, findMarkedProcesses } from '@petrel/browser';
 import { createServerLogger, loadServerConfig, startServer } from '@petrel/server';
 import { until } from '../helpers/test-runs.ts';
 
-const SERVE = fileURLToPath(new URL('../../src/bin/serve.ts', import.meta.url));
+// What `npx petrel serve` runs: the workspace's bin link.
+const PETREL = fileURLToPath(new URL('../../../../node_modules/.bin/petrel', import.meta.url));
 const SLOW = fileURLToPath(new URL('../fixtures/shutdown-workflows', import.meta.url));
 const skip = findChromium() || process.env['CI'] === 'true' ? false : 'Chromium is not installed (run npm run setup)';
 
@@ -21,7 +22,7 @@ test('SIGTERM: stop accepting, finish the step in flight, close sessions and the
   const dir = mkdtempSync(join(tmpdir(), 'petrel-sigterm-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const env = { PETREL_DATA_DIR: dir, PETREL_PORT: '0', PETREL_WORKFLOWS_DIR: SLOW, PETREL_SHUTDOWN_TIMEOUT_MS: '15000', PETREL_LOG_LEVEL: 'info' };
-  const child = spawn(process.execPath, [SERVE], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [PETREL, 'serve'], { env: { ...process.env, ...env, XDG_CONFIG_HOME: join(dir, 'config') }, stdio: ['ignore', 'pipe', 'pipe'] });
   t.after(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });

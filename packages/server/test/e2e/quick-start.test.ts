@@ -1,5 +1,5 @@
-// The README's Quick start, as a new user runs it: `npm run serve` (the serve script in a child
-// process) prints the URL and the key; the fixture portal is the site; `examples/server/webhook-receiver.ts`
+// The README's Quick start, as a new user runs it: `npx petrel serve` (the CLI in a child process,
+// with a config home of its own) prints the URL and the key; the fixture portal is the site; `examples/server/webhook-receiver.ts`
 // verifies webhooks; then over HTTP: store the portal credential, create the workflow from
 // `examples/server/portal-orders.yaml`, run it with a webhook, watch its events, read the run, its
 // timeline and a screenshot (signed URL, no key). No language model is needed.
@@ -48,7 +48,13 @@ test('README Quick start: serve, create a workflow from YAML, run it, watch it, 
   await using portal = await startPortal({ cookieBanner: false });
 
   const serverLines: string[] = [];
-  const serve = startScript(['packages/server/src/bin/serve.ts', '--port', '0', '--data-dir', dir], { PETREL_LOG_LEVEL: 'warn' }, /Petrel is running at (\S+)[\s\S]*\n {2}(pk_\S+)/, serverLines);
+  // What `npx petrel serve` runs: the workspace's bin link.
+  const serve = startScript(
+    ['node_modules/.bin/petrel', 'serve', '--port', '0', '--data-dir', dir],
+    { PETREL_LOG_LEVEL: 'warn', XDG_CONFIG_HOME: join(dir, 'config') },
+    /Petrel is running at (\S+)[\s\S]*\n {2}(pk_\S+)/,
+    serverLines,
+  );
   t.after(() => stop(serve.child));
   const [, petrel = '', key = ''] = await serve.match;
   const api = async (path: string, init: RequestInit = {}): Promise<Json> => {
