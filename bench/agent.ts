@@ -1,6 +1,7 @@
 // `npm run bench:agent [-- --quick] [-- --json]`: the agent loop on the fixture portal with the fake model
-// following a fixed script (bench/agent-script.ts): "log in (with TOTP), filter last month's orders, give
-// me the totals as JSON" — 7 agent steps over 5 pages, plus a completion check and a final extraction.
+// answering with @petrel/testing's portal policy (it reads each prompt as a model would): "log in (with
+// TOTP), filter last month's orders, give me the totals as JSON" — 7 agent steps over 5 pages, plus a
+// completion check and a final extraction.
 // Everything is real but the model: engine on a SQLite file, headless Chromium with traces and
 // per-action screenshots, artifacts on disk.
 // - agent_overhead_ms_p50: per agent step, the step's attempt time (engine) minus its model time and
@@ -28,8 +29,26 @@ import { startFakeModel } from '@petrel/fake-model';
 import { DEMO_USER, startPortal } from '@petrel/fixture-portal';
 import { TASK_WORKFLOW_NAME, createAgentRuntime, createMemoryCredentialResolver, createRunBrowserManager, createTaskService } from '@petrel/agent';
 import type { AgentStepRecord } from '@petrel/agent';
-import { ORDERS_SCHEMA, benchScript } from './agent-script.ts';
+import { portalPolicy } from '@petrel/testing';
 import { skyvernElementTree } from './agent-skyvern-tree.ts';
+
+/** The data extraction schema of the benchmark task. */
+const ORDERS_SCHEMA = {
+  type: 'object',
+  properties: {
+    orders: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { order_id: { type: 'string' }, date: { type: 'string' }, status: { type: 'string' }, total: { type: 'number' }, url: { type: 'string' } },
+        required: ['order_id', 'date', 'status', 'total', 'url'],
+      },
+    },
+    order_count: { type: 'integer' },
+    grand_total: { type: 'number' },
+  },
+  required: ['orders', 'order_count', 'grand_total'],
+};
 
 const quick = process.argv.includes('--quick');
 const json = process.argv.includes('--json');
@@ -55,7 +74,7 @@ const log = (line: string): void => {
 
 const work = await mkdtemp(join(tmpdir(), 'petrel-bench-agent-'));
 const portal = await startPortal({ cookieBanner: false });
-const fake = await startFakeModel({ respond: benchScript });
+const fake = await startFakeModel({ respond: portalPolicy() });
 const pool = createBrowserPool({
   blobStore: createDiskBlobStore({ root: join(work, 'blobs') }),
   downloadsRoot: join(work, 'downloads'),

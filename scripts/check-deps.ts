@@ -19,7 +19,14 @@ const ALLOWED: Record<string, readonly string[]> = {
   // Test fixtures: real servers the tests, examples and benchmarks run against. They import nothing of ours.
   'fixture-portal': [],
   'fake-model': [],
+  // Test support (the portal policy, the task stage, PostgreSQL schemas, s3rver) over the fixtures.
+  // Only tests, examples and benchmarks import it: no package's src/ lists it above, and
+  // TEST_ONLY keeps it that way.
+  testing: ['fixture-portal', 'fake-model', 'protocol'],
 };
+
+/** Packages that only tests, examples and benchmarks may import: never another package's src/, statically or dynamically. */
+const TEST_ONLY: ReadonlySet<string> = new Set(['testing']);
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const problems: string[] = [];
@@ -92,6 +99,8 @@ for (const pkg of packages) {
         // Tests import their own package by name, to test its public surface; sources use relative paths.
         if (target === pkg) {
           if (isSource) problems.push(`${rel}: imports its own package by name; use a relative path`);
+        } else if (isSource && TEST_ONLY.has(target)) {
+          problems.push(`${rel}: @petrel/${target} is test support; only tests, examples and benchmarks may import it`);
         } else if (isSource && !allowed.includes(target) && !(dynamic && DYNAMIC_EXCEPTIONS.some((e) => e.file === rel.split(sep).join('/') && e.target === target))) {
           problems.push(`${rel}: ${pkg} may not import @petrel/${target} (allowed: ${allowed.join(', ') || 'nothing of ours'})`);
         }

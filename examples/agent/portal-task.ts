@@ -7,7 +7,8 @@
 // page by page and returns data that matches the schema below. It runs as a durable workflow on the
 // engine (SQLite in a temporary folder) with headless Chromium.
 //
-// Offline by default: the fake model answers, reading the page out of each prompt as a model would.
+// Offline by default: the fake model answers with @petrel/testing's portal policy, which reads the
+// page out of each prompt and picks element ids by role and name, as a model would.
 // To use a real model, set PETREL_LLM_PROVIDER (openai, anthropic, google, openai-compatible),
 // PETREL_LLM_MODEL, PETREL_LLM_API_KEY and, for an OpenAI-compatible server (Ollama, vLLM, LM Studio,
 // OpenRouter), PETREL_LLM_BASE_URL (e.g. http://127.0.0.1:11434/v1); PETREL_LLM_STRUCTURED=1 when that
@@ -21,8 +22,8 @@ import { join } from 'node:path';
 import { createBrowserPool, createDiskBlobStore } from '@petrel/browser';
 import { createEngine, createSqliteStore } from '@petrel/engine';
 import { startFakeModel } from '@petrel/fake-model';
-import type { FakeTurn } from '@petrel/fake-model';
 import { DEMO_USER, startPortal } from '@petrel/fixture-portal';
+import { portalPolicy } from '@petrel/testing';
 import { TASK_WORKFLOW_NAME, createAgentRuntime, createMemoryCredentialResolver, createRunBrowserManager, createTaskService } from '@petrel/agent';
 import type { AgentStepRecord, ModelConfig, ModelProvider } from '@petrel/agent';
 
@@ -43,56 +44,12 @@ const schema = {
   required: ['orders', 'order_count', 'grand_total'],
 };
 
-function call(name: string, input: Record<string, unknown> = {}): { name: string; input: unknown } {
-  return { name, input };
-}
-
-/** The offline "model": finds element ids by their names in the page text of the prompt. */
-function fakeAnswer(system: string, text: string, tools: string[]): FakeTurn | undefined {
-  const page = text.slice(text.indexOf('PAGE:'));
-  const id = (role: string, name: string) => new RegExp(`\\[(e\\d+) ${role}[^\\]]*\\] ${name}`).exec(page)?.[1];
-  if (system.startsWith('You check whether')) return { object: { user_goal_achieved: page.includes('/orders?start='), reasoning: 'The filtered list is shown.' } };
-  if (system.startsWith('You extract data')) {
-    const previous = JSON.parse(/^ALREADY EXTRACTED[^:]*: (.*)$/m.exec(text)?.[1] ?? '{"orders":[]}') as { orders: Array<{ order_id: string; total: number }> };
-    const orders = [...previous.orders];
-    for (const m of page.matchAll(/\[(e\d+) link \/orders\/ORD-\d+\] (ORD-\d+) \| (\S+) \| (\w+) \| \d+ \| \$([\d,.]+)/g)) {
-      if (!orders.some((o) => o.order_id === m[2])) orders.push({ order_id: m[2] ?? '', date: m[3], status: m[4], total: Number((m[5] ?? '0').replaceAll(',', '')), url: m[1] } as never);
-    }
-    return { object: { orders, order_count: orders.length, grand_total: Math.round(orders.reduce((s, o) => s + o.total * 100, 0)) / 100 } };
-  }
-  if (!tools.includes('complete')) return undefined;
-  const credential = (JSON.parse(/^PARAMETERS: (.*)$/m.exec(text)?.[1] ?? '{}') as Record<string, Record<string, string>>).portal ?? {};
-  const url = /^url: (.*)$/m.exec(page)?.[1] ?? '';
-  if (url.includes('/login/totp')) return { toolCalls: [call('input_text', { id: id('textbox', 'Verification code'), text: credential.totp }), call('click', { id: id('button', 'Verify') })] };
-  if (url.includes('/login')) {
-    return {
-      toolCalls: [
-        call('input_text', { id: id('textbox', 'Email address'), text: credential.username }),
-        call('input_text', { id: id('textbox', 'Password'), text: credential.password }),
-        call('click', { id: id('button', 'Sign in') }),
-      ],
-    };
-  }
-  if (!url.includes('/orders')) return { toolCalls: [call('click', { id: id('link', 'Orders') })] };
-  if (!url.includes('start=')) {
-    return {
-      toolCalls: [
-        call('input_text', { id: id('textbox', 'Start date'), text: '2026-06-01' }),
-        call('input_text', { id: id('textbox', 'End date'), text: '2026-06-30' }),
-        call('click', { id: id('button', 'Filter') }),
-      ],
-    };
-  }
-  const next = id('link "[^"]*"', 'Next');
-  return { toolCalls: next ? [call('extract'), call('click', { id: next })] : [call('complete', { reasoning: 'All of June is listed.' })] };
-}
-
 const env = process.env;
 const work = await mkdtemp(join(tmpdir(), 'petrel-agent-example-'));
 await using portal = await startPortal({ cookieBanner: false });
 await using fake = env.PETREL_LLM_PROVIDER
   ? undefined
-  : await startFakeModel({ respond: (request) => fakeAnswer(request.system, request.lastUserText, request.tools.map((t) => t.name)) });
+  : await startFakeModel({ respond: portalPolicy() });
 const model: ModelConfig = fake
   ? { provider: 'openai-compatible', model: 'fake-model', baseUrl: fake.openaiBaseUrl, supportsStructuredOutputs: true }
   : {

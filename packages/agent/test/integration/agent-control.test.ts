@@ -6,7 +6,7 @@ import { DEMO_USER } from '@petrel/fixture-portal';
 import { isPetrelError } from '@petrel/protocol';
 import { startHarness, skipWithoutChromium, waitFor } from '../support/agent-harness.ts';
 import type { Harness } from '../support/agent-harness.ts';
-import { portalPolicy } from '../support/portal-policy.ts';
+import { portalPolicy } from '@petrel/testing';
 
 describe('cancelling a task', skipWithoutChromium, () => {
   let h: Harness;

@@ -22,7 +22,7 @@ import type { Portal } from '@petrel/fixture-portal';
 import { TASK_WORKFLOW_NAME, createAgentRuntime, createRunBrowserManager, createTaskService } from '@petrel/agent';
 import type { AgentStepRecord, TaskService } from '@petrel/agent';
 import { TEST_NOW, skipWithoutChromium, waitFor } from '../support/agent-harness.ts';
-import { portalPolicy } from '../support/portal-policy.ts';
+import { portalPolicy } from '@petrel/testing';
 
 const workerScript = fileURLToPath(new URL('../support/task-worker.ts', import.meta.url));
 

@@ -13,7 +13,7 @@ import { TASK_WORKFLOW_NAME, TOTP_EVENT_TYPE } from '@petrel/agent';
 import type { FakeModelRequest } from '@petrel/fake-model';
 import { startHarness, scanForSecrets, skipWithoutChromium, waitFor } from '../support/agent-harness.ts';
 import type { Harness } from '../support/agent-harness.ts';
-import { parsePrompt, portalPolicy } from '../support/portal-policy.ts';
+import { parsePrompt, portalPolicy } from '@petrel/testing';
 
 const ORDERS_SCHEMA = {
   type: 'object',
@@ -44,8 +44,8 @@ describe('agent tasks against the portal', skipWithoutChromium, () => {
   const scenario = { claimEarly: false };
 
   before(async () => {
-    const policy = portalPolicy({ onRequest: (kind, request) => seen.push({ kind, request }) });
-    const early = portalPolicy({ claimEarly: true, onRequest: (kind, request) => seen.push({ kind, request }) });
+    const policy = portalPolicy({ onRequest: ({ kind }, request) => seen.push({ kind, request }) });
+    const early = portalPolicy({ claimEarly: true, onRequest: ({ kind }, request) => seen.push({ kind, request }) });
     h = await startHarness({ respond: (request) => (scenario.claimEarly ? early(request) : policy(request)) });
     h.credentials.set(h.namespace, 'cred_demo', { credential_type: 'password', username: DEMO_USER.email, password: DEMO_USER.password, totp: DEMO_USER.totpSecret });
     h.credentials.set(h.namespace, 'cred_wrong', { credential_type: 'password', username: DEMO_USER.email, password: 'not-the-password-77' });

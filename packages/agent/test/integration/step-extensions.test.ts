@@ -10,7 +10,7 @@ import { TASK_WORKFLOW_NAME, createAgentStepExtensions, createTaskWorkflow } fro
 import type { AgentStepExtensions, TaskStepResult } from '@petrel/agent';
 import { startHarness, skipWithoutChromium } from '../support/agent-harness.ts';
 import type { Harness } from '../support/agent-harness.ts';
-import { portalPolicy } from '../support/portal-policy.ts';
+import { portalPolicy } from '@petrel/testing';
 
 type Params = { portal: string; cookie: PortalSessionCookie; order: string };
 type Output = { opened: string; task: TaskStepResult; after: { url: string; title: string } };

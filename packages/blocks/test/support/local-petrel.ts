@@ -19,7 +19,7 @@ import type { AgentRuntime, AgentRuntimeOptions, MemoryArtifactSink, MemoryCrede
 import { createMemoryMailer, createMemoryWorkflowRepository, createWorkflowService } from '@petrel/blocks';
 import type { Mailer, WorkflowRepository, WorkflowService, WorkflowServiceOptions } from '@petrel/blocks';
 import type { Logger } from '@petrel/protocol';
-import { portalWorkflowModel } from './portal-model.ts';
+import { portalPolicy } from '@petrel/testing';
 
 /** The date the examples pretend it is (the portal's data runs January to June 2026). */
 export const EXAMPLE_NOW = Date.parse('2026-07-15T10:00:00.000Z');
@@ -82,7 +82,7 @@ export async function startLocalPetrel(options: LocalPetrelOptions = {}): Promis
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'petrel-workflows-')));
   const portal = options.portalUrl ? undefined : await startPortal({ cookieBanner: false, ...options.portal });
   const portalUrl = options.portalUrl ?? (portal as Portal).url;
-  const fake = options.model || options.modelBaseUrl ? undefined : await startFakeModel({ respond: options.respond ?? portalWorkflowModel() });
+  const fake = options.model || options.modelBaseUrl ? undefined : await startFakeModel({ respond: options.respond ?? portalPolicy() });
   const blobStore = createDiskBlobStore({ root: join(dataDir, 'blobs') });
   const pool = createBrowserPool({
     blobStore,

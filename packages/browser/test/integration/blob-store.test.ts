@@ -9,7 +9,8 @@ import { text } from 'node:stream/consumers';
 import { describe, it, before, after } from 'node:test';
 import { isPetrelError } from '@petrel/protocol';
 import { createDiskBlobStore, createS3BlobStore, type BlobStore } from '@petrel/browser';
-import { startLocalS3, type LocalS3 } from '../support/s3rver.ts';
+import { startLocalS3 } from '@petrel/testing';
+import type { LocalS3 } from '@petrel/testing';
 
 const sha = (value: string | Buffer) => createHash('sha256').update(value).digest('hex');
 
@@ -108,7 +109,7 @@ contract('s3 (s3rver)', async () => {
     region: 'us-east-1',
     bucket: s3.bucket,
     forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    credentials: s3.credentials,
   });
   return {
     store,

@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { collect, petrel, spawnPetrel, startServe, tempDir, waitForLine } from '../helpers/cli-harness.ts';
 import type { CliResult, ServeProcess } from '../helpers/cli-harness.ts';
-import { needsChromium, startTaskStage } from '../helpers/task-stage.ts';
-import type { TaskStage } from '../helpers/task-stage.ts';
+import { startTaskStage } from '@petrel/testing';
+import type { TaskStage } from '@petrel/testing';
+import { needsChromium } from '../helpers/needs-chromium.ts';
 
 type Json = Record<string, unknown>;
 

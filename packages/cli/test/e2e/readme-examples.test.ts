@@ -9,7 +9,8 @@ import { existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ROOT, collect, isolatedEnv, startServe, tempDir } from '../helpers/cli-harness.ts';
-import { needsChromium, startTaskStage } from '../helpers/task-stage.ts';
+import { startTaskStage } from '@petrel/testing';
+import { needsChromium } from '../helpers/needs-chromium.ts';
 
 const MARKER = '<!-- ci: readme-examples.test.ts runs the next block -->';
 

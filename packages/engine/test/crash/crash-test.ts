@@ -8,14 +8,14 @@
 // least once). Without PostgreSQL a postgres run is skipped with the reason (it fails under CI=true).
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createEngine, nextCronRun } from '@petrel/engine';
 import type { OutboxEvent } from '@petrel/engine';
-import { dropCrashSchema, openCrashStore, postgresUnreachable } from './crash-store.ts';
+import { dropSchemas, freshSchema, postgresSkipReason } from '@petrel/testing';
+import { openCrashStore } from './crash-store.ts';
 import type { CrashTarget } from './crash-store.ts';
 import { crashCronWorkflow, crashWorkflow, expectedOutput } from './crash-workflow.ts';
 import type { CrashParams } from './crash-workflow.ts';
@@ -49,19 +49,19 @@ const here = dirname(new URL(import.meta.url).pathname);
 const log = (message: string): void => console.log(`[crash ${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`);
 
 if (postgres) {
-  const unreachable = await postgresUnreachable();
+  // Under CI=true an unreachable PostgreSQL rejects: the PostgreSQL crash test must run there.
+  const unreachable = await postgresSkipReason().catch((error: unknown) => {
+    log(`FAILED: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
   if (unreachable !== undefined) {
-    if (process.env.CI === 'true') {
-      log(`FAILED: ${unreachable}; the PostgreSQL crash test must run under CI=true`);
-      process.exit(1);
-    }
     log(`SKIPPED: ${unreachable}`);
     process.exit(0);
   }
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'petrel-crash-'));
-const target: CrashTarget = { kind: values.store, dataDir, ...(postgres ? { schema: `crash_${randomBytes(5).toString('hex')}` } : {}) };
+const target: CrashTarget = { kind: values.store, dataDir, ...(postgres ? { schema: freshSchema('engine_crash') } : {}) };
 log(
   `store=${values.store}${target.schema ? ` schema=${target.schema}` : ''} workers=${workerCount} kills=${kills} instances=${instanceCount} steps=${stepCount} ` +
     `cron="${cronSchedule}" seed=${values.seed ?? seed} dir=${dataDir}`,
@@ -248,7 +248,7 @@ try {
   await store.close();
   if (!values.keep) {
     rmSync(dataDir, { recursive: true, force: true });
-    if (target.schema) await dropCrashSchema(target.schema).catch((error: unknown) => log(`could not drop schema ${target.schema}: ${String(error)}`));
+    if (target.schema) await dropSchemas([target.schema]).catch((error: unknown) => log(`could not drop schema ${target.schema}: ${String(error)}`));
   }
 }
 if (failure) {

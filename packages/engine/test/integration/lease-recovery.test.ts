@@ -12,7 +12,7 @@ import type { TestContext } from 'node:test';
 import { createEngine, createPostgresStore, createSqliteStore } from '@petrel/engine';
 import type { Store } from '@petrel/engine';
 import { slowFlow } from './fixtures/slow-flow.ts';
-import { POSTGRES_URL, dropSchemas, freshSchema, postgresSkipReason } from '../helpers/postgres.ts';
+import { POSTGRES_URL, dropSchemas, freshSchema, postgresSkipReason } from '@petrel/testing';
 
 const here = dirname(new URL(import.meta.url).pathname);
 const postgresSkip = await postgresSkipReason();
@@ -34,7 +34,7 @@ function executions(target: Target): string[] {
 /** Starts a worker process, waits until the slow step's running attempt is stored, and SIGKILLs it. */
 async function killMidStep(t: TestContext, kind: Target['kind'], args: { leaseMs: number; workerId?: string; retries?: number }): Promise<{ target: Target; killedAt: number }> {
   const target: Target = { kind, dataDir: mkdtempSync(join(tmpdir(), 'petrel-lease-')) };
-  if (kind === 'postgres') target.schema = freshSchema('lease');
+  if (kind === 'postgres') target.schema = freshSchema('engine_lease');
   t.after(async () => {
     rmSync(target.dataDir, { recursive: true, force: true });
     if (target.schema) await dropSchemas([target.schema]);

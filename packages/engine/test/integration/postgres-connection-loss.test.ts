@@ -13,7 +13,7 @@ import type { TestContext } from 'node:test';
 import { createEngine, createPostgresStore, defineWorkflow } from '@petrel/engine';
 import type { Engine, Store } from '@petrel/engine';
 import type { Logger } from '@petrel/protocol';
-import { POSTGRES_URL, dropSchemas, freshSchema, postgresSkipReason } from '../helpers/postgres.ts';
+import { POSTGRES_URL, dropSchemas, freshSchema, postgresSkipReason } from '@petrel/testing';
 
 const skip = await postgresSkipReason();
 
@@ -123,7 +123,7 @@ async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<
 
 /** Worker A loses the database (`cut`: connections refused; `stall`: connections hang, then deliver late); worker B takes over; A recovers. */
 async function loseTheDatabase(t: TestContext, mode: 'cut' | 'stall'): Promise<void> {
-  const schema = freshSchema(mode);
+  const schema = freshSchema(`engine_${mode}`);
   t.after(() => dropSchemas([schema]));
   const proxy = await startProxy(t, new URL(POSTGRES_URL));
   const executions: Execution[] = [];

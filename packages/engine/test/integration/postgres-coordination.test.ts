@@ -8,7 +8,7 @@ import type { TestContext } from 'node:test';
 import { Client } from 'pg';
 import { createPostgresStore } from '@petrel/engine';
 import type { NewInstance, Store, StoreNotification } from '@petrel/engine';
-import { POSTGRES_URL, dropSchemas, freshSchema, postgresSkipReason } from '../helpers/postgres.ts';
+import { POSTGRES_URL, dropSchemas, freshSchema, postgresSkipReason } from '@petrel/testing';
 
 const skip = await postgresSkipReason();
 const V1 = 'version-1';
@@ -19,7 +19,7 @@ function item(id: string, workflowName = 'flow'): NewInstance {
 
 /** `count` stores over one fresh schema, opened at the same time; closed and dropped after the test. */
 async function openStores(t: TestContext, count: number): Promise<{ stores: Store[]; schema: string }> {
-  const schema = freshSchema('coord');
+  const schema = freshSchema('engine_coord');
   t.after(() => dropSchemas([schema]));
   const stores = await Promise.all(Array.from({ length: count }, () => createPostgresStore({ url: POSTGRES_URL, schema, poolSize: 3 })));
   t.after(() => Promise.all(stores.map((s) => s.close())));

@@ -3,7 +3,7 @@
 import { after } from 'node:test';
 import { createPostgresStore } from '@petrel/engine';
 import { runStoreContract } from '../contract/store-contract.ts';
-import { POSTGRES_URL, dropSchemas, freshSchema, postgresSkipReason } from '../helpers/postgres.ts';
+import { POSTGRES_URL, dropSchemas, freshSchema, postgresSkipReason } from '@petrel/testing';
 
 const skip = await postgresSkipReason();
 const schemas: string[] = [];
@@ -12,7 +12,7 @@ after(() => dropSchemas(schemas));
 runStoreContract(
   'postgres (schema per test)',
   () => {
-    const schema = freshSchema('contract');
+    const schema = freshSchema('engine_contract');
     schemas.push(schema);
     return createPostgresStore({ url: POSTGRES_URL, schema, poolSize: 4 });
   },

@@ -4,7 +4,7 @@
 import type { TestContext } from 'node:test';
 import { createEngine, createPostgresStore, createSqliteStore } from '@petrel/engine';
 import type { Engine, EngineOptions, Store } from '@petrel/engine';
-import { POSTGRES_URL, dropSchemas, freshSchema } from '../helpers/postgres.ts';
+import { POSTGRES_URL, dropSchemas, freshSchema } from '@petrel/testing';
 
 /** The store a test gets when it brings none: in-memory SQLite, or a fresh PostgreSQL schema under PETREL_TEST_STORE=postgres. */
 async function defaultStore(): Promise<{ store: Store; dispose: () => Promise<void> }> {
@@ -12,7 +12,7 @@ async function defaultStore(): Promise<{ store: Store; dispose: () => Promise<vo
     const store = await createSqliteStore({ path: ':memory:' });
     return { store, dispose: () => store.close() };
   }
-  const schema = freshSchema('unit');
+  const schema = freshSchema('engine_unit');
   const store = await createPostgresStore({ url: POSTGRES_URL, schema, poolSize: 4 });
   return {
     store,

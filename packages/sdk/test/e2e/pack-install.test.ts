@@ -12,7 +12,8 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startLiveServer } from '../helpers/live-server.ts';
-import { needsChromium, startTaskStage } from '../helpers/task-stage.ts';
+import { startTaskStage } from '@petrel/testing';
+import { needsChromium } from '../helpers/needs-chromium.ts';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../../../', import.meta.url));

@@ -14,8 +14,9 @@ import { Petrel, TimeoutError, verifyWebhook } from '@petrel/sdk';
 import type { RunEvent } from '@petrel/sdk';
 import { startFaultyProxy, startLiveServer } from '../helpers/live-server.ts';
 import type { LiveServer } from '../helpers/live-server.ts';
-import { needsChromium, startTaskStage } from '../helpers/task-stage.ts';
-import type { TaskStage } from '../helpers/task-stage.ts';
+import { startTaskStage } from '@petrel/testing';
+import type { TaskStage } from '@petrel/testing';
+import { needsChromium } from '../helpers/needs-chromium.ts';
 
 const chromium = needsChromium;
 
@@ -31,7 +32,7 @@ let hookUrl: string;
 
 before(async () => {
   if (chromium.skip !== false) return;
-  stage = await startTaskStage();
+  stage = await startTaskStage({ policy: { slowMs: 20_000 } });
   portal = stage.portal;
   live = await startLiveServer(stage.llmEnv);
   client = new Petrel({ apiKey: live.apiKey, baseUrl: live.url });

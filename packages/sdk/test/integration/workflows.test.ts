@@ -8,8 +8,9 @@ import { after, before, test } from 'node:test';
 import { NotFoundError, Petrel, UnprocessableEntityError, BadRequestError } from '@petrel/sdk';
 import { startLiveServer } from '../helpers/live-server.ts';
 import type { LiveServer } from '../helpers/live-server.ts';
-import { needsChromium, startTaskStage } from '../helpers/task-stage.ts';
-import type { TaskStage } from '../helpers/task-stage.ts';
+import { startTaskStage } from '@petrel/testing';
+import type { TaskStage } from '@petrel/testing';
+import { needsChromium } from '../helpers/needs-chromium.ts';
 
 const GREETING = `
 title: Greeting

@@ -14,9 +14,9 @@ import { fileURLToPath } from 'node:url';
 import { startFakeModel } from '@petrel/fake-model';
 import { DEMO_USER, startPortal } from '@petrel/fixture-portal';
 import { createServerLogger, loadServerConfig, startServer } from '@petrel/server';
+import { ordersOnPage, portalPolicy } from '@petrel/testing';
 import { startLoopbackServer } from '../helpers/loopback-server.ts';
 import type { ReceivedRequest } from '../helpers/loopback-server.ts';
-import { ordersOnPage, portalModel } from '../helpers/portal-model.ts';
 import { readSse } from '../helpers/sse-reader.ts';
 import { until } from '../helpers/test-runs.ts';
 
@@ -74,7 +74,7 @@ test('a YAML workflow with a login and an extraction runs on the portal end to e
   const dir = mkdtempSync(join(tmpdir(), 'petrel-e2e-runs-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   await using portal = await startPortal({ cookieBanner: false });
-  await using fake = await startFakeModel({ respond: portalModel });
+  await using fake = await startFakeModel({ respond: portalPolicy() });
   await using receiver = await startLoopbackServer((_request, response) => {
     response.writeHead(200).end('thanks');
   });
@@ -208,7 +208,7 @@ test('step.browser and step.task in a code workflow served with --workflows: the
   const dir = mkdtempSync(join(tmpdir(), 'petrel-e2e-steps-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   await using portal = await startPortal({ cookieBanner: false });
-  await using fake = await startFakeModel({ respond: portalModel });
+  await using fake = await startFakeModel({ respond: portalPolicy() });
   await using server = await startServer({
     config: loadServerConfig({
       PETREL_DATA_DIR: dir,

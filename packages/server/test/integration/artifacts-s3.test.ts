@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { createArtifactRecorder } from '@petrel/browser';
 import { silentLogger } from '@petrel/protocol';
 import { createConfiguredBlobStore, loadServerConfig, purgeExpired } from '@petrel/server';
-import { startLocalS3 } from '../helpers/local-s3.ts';
+import { startLocalS3 } from '@petrel/testing';
 import { createTestApp } from '../helpers/test-app.ts';
 
 test('artifacts and uploads on S3: Range, signed URLs, organization prefix, retention', async () => {
@@ -16,8 +16,8 @@ test('artifacts and uploads on S3: Range, signed URLs, organization prefix, rete
     PETREL_DATA_DIR: '/tmp/petrel-unused',
     PETREL_S3_BUCKET: s3.bucket,
     PETREL_S3_ENDPOINT: s3.endpoint,
-    PETREL_S3_ACCESS_KEY_ID: 'S3RVER',
-    PETREL_S3_SECRET_ACCESS_KEY: 'S3RVER',
+    PETREL_S3_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+    PETREL_S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
     PETREL_S3_PREFIX: 'petrel',
   });
   assert.equal(config.blobStore.kind, 's3');

@@ -4,15 +4,13 @@
 // the API server streams the run's events from the shared outbox and lists it as completed.
 // On SQLite (one file, two stores) and PostgreSQL (a schema per test).
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
-import { Client } from 'pg';
 import { createServerLogger, loadServerConfig, startServer, startWorker } from '@petrel/server';
-import { POSTGRES_URL, postgresSkipReason } from '../helpers/databases.ts';
+import { createTestSchema } from '@petrel/testing';
 import { startLoopbackServer } from '../helpers/loopback-server.ts';
 import { readSse } from '../helpers/sse-reader.ts';
 import { ECHO, registerTestRunKind, startTestRun, until } from '../helpers/test-runs.ts';
@@ -22,17 +20,10 @@ const DATABASES: Array<{ name: string; env(t: TestContext): Promise<Record<strin
   {
     name: 'PostgreSQL',
     async env(t) {
-      const skip = await postgresSkipReason();
-      if (skip !== undefined) return skip;
-      const schema = `test_runs_worker_${randomBytes(6).toString('hex')}`;
-      const admin = new Client({ connectionString: POSTGRES_URL });
-      await admin.connect();
-      await admin.query(`create schema ${schema}`);
-      t.after(async () => {
-        await admin.query(`drop schema if exists ${schema} cascade`);
-        await admin.end();
-      });
-      return { PETREL_DATABASE_URL: `${POSTGRES_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}` };
+      const pg = await createTestSchema('runs_worker');
+      if (typeof pg === 'string') return pg;
+      t.after(() => pg.drop());
+      return { PETREL_DATABASE_URL: pg.url };
     },
   },
 ];

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -9,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { Client } from 'pg';
 import { createServerLogger, generateMasterKey, loadServerConfig, startServer } from '@petrel/server';
-import { POSTGRES_URL, postgresSkipReason } from '../helpers/databases.ts';
+import { POSTGRES_URL, createTestSchema } from '@petrel/testing';
 import { captureLogs } from '../helpers/test-app.ts';
 
 function tempDir(t: { after(fn: () => void): void }): string {
@@ -143,17 +142,13 @@ test('start-up refuses a loose key file, a wrong master key, and a busy port', a
 });
 
 test('serves on PostgreSQL when PETREL_DATABASE_URL is set', async (t) => {
-  const skip = await postgresSkipReason();
-  if (skip !== undefined) return t.skip(skip);
-  const schema = `test_serve_${randomBytes(6).toString('hex')}`;
+  const pg = await createTestSchema('serve');
+  if (typeof pg === 'string') return t.skip(pg);
+  t.after(() => pg.drop());
+  const { schema, url } = pg;
   const admin = new Client({ connectionString: POSTGRES_URL });
   await admin.connect();
-  await admin.query(`create schema ${schema}`);
-  t.after(async () => {
-    await admin.query(`drop schema if exists ${schema} cascade`);
-    await admin.end();
-  });
-  const url = `${POSTGRES_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  t.after(() => admin.end());
   const dir = tempDir(t);
   await using server = await startServer({
     config: loadServerConfig({ PETREL_DATA_DIR: dir, PETREL_PORT: '0', PETREL_DATABASE_URL: url }),

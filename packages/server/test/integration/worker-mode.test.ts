@@ -4,15 +4,13 @@
 // once the worker starts; the worker serves health and metrics; a stopped worker no longer counts as
 // having the class.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
-import { Client } from 'pg';
 import { createServerLogger, loadServerConfig, startServer, startWorker } from '@petrel/server';
-import { POSTGRES_URL, postgresSkipReason } from '../helpers/databases.ts';
+import { createTestSchema } from '@petrel/testing';
 import { LATE_WORKFLOWS } from '../helpers/test-app.ts';
 
 type Envelope<T> = { success: boolean; result: T; messages: Array<{ code: number; message: string }>; errors: Array<{ code: number }> };
@@ -23,17 +21,10 @@ const DATABASES: Array<{ name: string; env(t: TestContext, dir: string): Promise
   {
     name: 'PostgreSQL',
     async env(t) {
-      const skip = await postgresSkipReason();
-      if (skip !== undefined) return skip;
-      const schema = `test_worker_${randomBytes(6).toString('hex')}`;
-      const admin = new Client({ connectionString: POSTGRES_URL });
-      await admin.connect();
-      await admin.query(`create schema ${schema}`);
-      t.after(async () => {
-        await admin.query(`drop schema if exists ${schema} cascade`);
-        await admin.end();
-      });
-      return { PETREL_DATABASE_URL: `${POSTGRES_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}` };
+      const pg = await createTestSchema('worker');
+      if (typeof pg === 'string') return pg;
+      t.after(() => pg.drop());
+      return { PETREL_DATABASE_URL: pg.url };
     },
   },
 ];

@@ -1,47 +1,27 @@
 // file_upload, upload_to_s3 and download_to_s3 against s3rver on loopback; what is in the bucket is
 // read back with the AWS SDK directly, not through the code under test.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DownloadToS3BlockSchema, FileUploadBlockSchema, UploadToS3BlockSchema, isPetrelError } from '@petrel/protocol';
 import { createMemoryRunFiles, executeDownloadToS3Block, executeFileUploadBlock, executeUploadToS3Block } from '@petrel/blocks';
-// s3rver ships no types; this is the part of its API the tests use.
-// @ts-expect-error no type declarations
-import S3rverModule from 's3rver';
+import { startLocalS3 } from '@petrel/testing';
+import type { LocalS3 } from '@petrel/testing';
 import { startTestHttpServer, testContext } from './executor-fixture.ts';
 
-type S3rverInstance = { run(): Promise<{ port: number }>; close(): Promise<void> };
-const S3rver = S3rverModule as new (options: Record<string, unknown>) => S3rverInstance;
-
-let server: S3rverInstance;
-let directory: string;
+let server: LocalS3;
 let endpoint: string;
 let client: S3Client;
-const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+let credentials: LocalS3['credentials'];
 
 before(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'petrel-s3-blocks-'));
-  server = new S3rver({
-    port: 0,
-    address: '127.0.0.1',
-    directory,
-    silent: true,
-    configureBuckets: [
-      { name: 'customer-bucket', configs: [] },
-      { name: 'petrel-uploads', configs: [] },
-    ],
-  });
-  const { port } = await server.run();
-  endpoint = `http://127.0.0.1:${port}`;
+  server = await startLocalS3(['customer-bucket', 'petrel-uploads']);
+  ({ endpoint, credentials } = server);
   client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials, requestChecksumCalculation: 'WHEN_REQUIRED' });
 });
 after(async () => {
   client?.destroy();
   await server?.close();
-  if (directory) await rm(directory, { recursive: true, force: true });
 });
 
 async function objects(bucket: string, prefix = ''): Promise<Map<string, Buffer>> {

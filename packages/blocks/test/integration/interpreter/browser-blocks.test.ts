@@ -10,8 +10,8 @@ import { filterOrders } from '@petrel/fixture-portal';
 import type { Portal } from '@petrel/fixture-portal';
 import type { LocalPetrel } from '../../support/local-petrel.ts';
 import { startLocalPetrel } from '../../support/local-petrel.ts';
-import type { PortalModelLog } from '../../support/portal-model.ts';
-import { portalWorkflowModel } from '../../support/portal-model.ts';
+import { portalPolicy } from '@petrel/testing';
+import type { PolicyLogEntry } from '@petrel/testing';
 import { outputOf, runYaml, skipWithoutChromium, timelineLines } from '../../support/workflow-kit.ts';
 
 const PARAMETERS = `
@@ -22,11 +22,11 @@ const PARAMETERS = `
 describe('browser blocks on the portal', skipWithoutChromium, () => {
   let petrel: LocalPetrel;
   let portal: Portal;
-  const requests: PortalModelLog[] = [];
+  const requests: PolicyLogEntry[] = [];
   const params = (): Record<string, unknown> => ({ portal_url: petrel.portal.url, credentials: petrel.demoCredentialId });
 
   before(async () => {
-    petrel = await startLocalPetrel({ respond: portalWorkflowModel({ onRequest: (entry) => requests.push(entry) }) });
+    petrel = await startLocalPetrel({ respond: portalPolicy({ onRequest: (entry) => requests.push(entry) }) });
     portal = petrel.portal.instance as Portal;
   });
   after(() => petrel.close());

@@ -10,14 +10,14 @@ import { after, before, describe, it } from 'node:test';
 import { isPetrelError } from '@petrel/protocol';
 import type { LocalPetrel } from '../../support/local-petrel.ts';
 import { startLocalPetrel } from '../../support/local-petrel.ts';
-import type { PortalModelLog } from '../../support/portal-model.ts';
-import { portalWorkflowModel } from '../../support/portal-model.ts';
+import { portalPolicy } from '@petrel/testing';
+import type { PolicyLogEntry } from '@petrel/testing';
 import { outputOf, runYaml, timelineLines, waitFor } from '../../support/workflow-kit.ts';
 
 describe('control flow', () => {
   let petrel: LocalPetrel;
   let offsetMs = 0;
-  const requests: PortalModelLog[] = [];
+  const requests: PolicyLogEntry[] = [];
   const received: Array<{ path: string; body: string }> = [];
   let server: ReturnType<typeof createServer>;
   let serverUrl = '';
@@ -36,7 +36,7 @@ describe('control flow', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     serverUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     petrel = await startLocalPetrel({
-      respond: portalWorkflowModel({ onRequest: (entry) => requests.push(entry) }),
+      respond: portalPolicy({ onRequest: (entry) => requests.push(entry) }),
       service: { now: () => Date.now() + offsetMs },
     });
   });

@@ -19,7 +19,7 @@ import { startFakeModel } from '@petrel/fake-model';
 import type { FakeModel } from '@petrel/fake-model';
 import { startPortal } from '@petrel/fixture-portal';
 import type { Portal } from '@petrel/fixture-portal';
-import { portalWorkflowModel } from '../../support/portal-model.ts';
+import { portalPolicy } from '@petrel/testing';
 import { skipWithoutChromium, waitFor } from '../../support/workflow-kit.ts';
 
 const worker = fileURLToPath(new URL('./fixtures/loop-worker.ts', import.meta.url));
@@ -52,7 +52,7 @@ describe('crash in the middle of a for_loop', skipWithoutChromium, () => {
 
   before(async () => {
     portal = await startPortal({ cookieBanner: false });
-    fake = await startFakeModel({ respond: portalWorkflowModel() });
+    fake = await startFakeModel({ respond: portalPolicy() });
     dataDir = await mkdtemp(join(tmpdir(), 'petrel-crash-loop-'));
     server = createServer((req, res) => {
       const chunks: Buffer[] = [];

@@ -4,37 +4,28 @@
 // the secret key of a stored credential (a placeholder in the template, revealed only by the
 // executor), and the run response lists the files. No browser.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-// s3rver ships no types; this is the part of its API the test uses.
-// @ts-expect-error no type declarations
-import S3rverModule from 's3rver';
+import { startLocalS3 } from '@petrel/testing';
+import type { LocalS3 } from '@petrel/testing';
 import type { LocalPetrel } from '../../support/local-petrel.ts';
 import { startLocalPetrel } from '../../support/local-petrel.ts';
 import { outputOf, runYaml } from '../../support/workflow-kit.ts';
-
-type S3rverInstance = { run(): Promise<{ port: number }>; close(): Promise<void> };
-const S3rver = S3rverModule as new (options: Record<string, unknown>) => S3rverInstance;
 
 const CSV = 'sku,qty\nBEAN-ETH-1KG,3\nTMP-58-01,4\n';
 
 describe('files across blocks', () => {
   let petrel: LocalPetrel;
-  let s3: S3rverInstance;
-  let s3Dir: string;
+  let s3: LocalS3;
   let endpoint = '';
   let files: ReturnType<typeof createServer>;
   let filesUrl = '';
 
   before(async () => {
-    s3Dir = await mkdtemp(join(tmpdir(), 'petrel-run-s3-'));
-    s3 = new S3rver({ port: 0, address: '127.0.0.1', directory: s3Dir, silent: true, configureBuckets: [{ name: 'customer-bucket', configs: [] }] });
-    endpoint = `http://127.0.0.1:${(await s3.run()).port}`;
+    s3 = await startLocalS3('customer-bucket');
+    endpoint = s3.endpoint;
     files = createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/csv' });
       res.end(CSV);
@@ -46,10 +37,9 @@ describe('files across blocks', () => {
   });
   after(async () => {
     await petrel.close();
-    await s3.close();
+    await s3?.close();
     files.closeAllConnections();
     await new Promise<void>((resolve) => files.close(() => resolve()));
-    await rm(s3Dir, { recursive: true, force: true });
   });
 
   it('a saved HTTP answer is parsed by name and uploaded to S3 with a secret key', async () => {
