@@ -374,6 +374,7 @@ export {
   LegacyWorkflowRunResponseSchema,
   WorkflowRunIdParamSchema,
   HumanInteractionQuerySchema,
+  HumanInteractionAnswerRequestSchema,
   HumanInteractionParamSchema,
 } from './skyvern/workflow-admin-schemas.ts';
-export type { Folder, WorkflowSchedule, WorkflowScheduleUpsertRequest } from './skyvern/workflow-admin-schemas.ts';
+export type { Folder, WorkflowSchedule, WorkflowScheduleUpsertRequest, HumanInteractionAnswerRequest } from './skyvern/workflow-admin-schemas.ts';

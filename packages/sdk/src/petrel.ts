@@ -378,10 +378,10 @@ export class Petrel {
 
   /**
    * Approves or rejects a run waiting in a `human_interaction` block. The server asks for the block's
-   * `token` (the one in the emailed links) even with an API key.
+   * `token` (the one in the emailed links) even with an API key; it goes in the body, not the URL.
    */
   async answerHumanInteraction(runId: string, label: string, params: { decision: 'approve' | 'reject'; token: string }, options?: RequestOptions): Promise<WorkflowRunResponse> {
-    return this.call('answerHumanInteraction', { path: { run_id: runId, label }, query: params }, options);
+    return this.call('answerHumanInteraction', { path: { run_id: runId, label }, body: params }, options);
   }
 
   // Schedules.

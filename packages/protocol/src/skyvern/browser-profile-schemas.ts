@@ -1,12 +1,12 @@
 // Wire schemas of browser profiles (skyvern.md §1.11): saved cookies and storage that sessions and
-// runs start from, made from a live session, a finished run's saved state, or blank. Requests
-// ignore fields they do not know, as Skyvern's pydantic models do.
+// runs start from, made from a live session, a finished run's saved state, or blank. Request bodies
+// are strict: Skyvern's documented fields are declared, an unknown one is a 422 naming it.
 import { z } from 'zod';
 import { PageQuerySchema } from './pagination.ts';
 
 /** The body of `POST /v1/browser_profiles`. */
 export const CreateBrowserProfileRequestSchema = z
-  .object({
+  .strictObject({
     name: z.string().trim().min(1).max(200),
     description: z.string().max(2000).nullish(),
     browser_session_id: z.string().max(100).nullish().describe('`pbs_…`: save the state of this running session.'),
@@ -20,7 +20,7 @@ export type CreateBrowserProfileRequest = z.infer<typeof CreateBrowserProfileReq
 
 /** The body of `PATCH /v1/browser_profiles/{browser_profile_id}`. */
 export const UpdateBrowserProfileRequestSchema = z
-  .object({
+  .strictObject({
     name: z.string().trim().min(1).max(200).nullish(),
     description: z.string().max(2000).nullish(),
     proxy_location: z.unknown().optional(),

@@ -1,6 +1,6 @@
 // Wire schemas of persistent browser sessions (skyvern.md §1.10): a Chromium kept alive between
-// runs, reachable over CDP at `browser_address`, occupied by one run at a time. Requests ignore
-// fields they do not know, as Skyvern's pydantic models do.
+// runs, reachable over CDP at `browser_address`, occupied by one run at a time. Request bodies are
+// strict: Skyvern's documented fields are declared, an unknown one is a 422 naming it.
 import { z } from 'zod';
 import { FileInfoSchema } from './task-run-schemas.ts';
 
@@ -11,7 +11,7 @@ export type BrowserSessionStatusName = (typeof BROWSER_SESSION_STATUSES)[number]
 
 /** The body of `POST /v1/browser_sessions`. */
 export const CreateBrowserSessionRequestSchema = z
-  .object({
+  .strictObject({
     url: z.url({ protocol: /^https?$/ }).nullish().describe('A page to open when the session starts.'),
     timeout: z
       .int()

@@ -1,6 +1,6 @@
 // Wire schemas of stored credentials and pushed TOTP codes, in the shape of Skyvern's
-// `skyvern/forge/sdk/schemas/credentials.py` and `totp_codes.py`. Requests ignore fields they do not
-// know, as Skyvern's pydantic models do. Responses never carry a secret: a password answers with its
+// `skyvern/forge/sdk/schemas/credentials.py` and `totp_codes.py`. Request bodies are strict (the
+// credential payloads too): an unknown field is a 422 naming it. Responses never carry a secret: a password answers with its
 // username and 2FA settings, a card with its last four digits and brand, a secret with its label.
 import { z } from 'zod';
 import { PageQuerySchema } from './pagination.ts';
@@ -53,7 +53,7 @@ const ProxyLocationSchema = z
 
 /** A username and password, with an optional TOTP seed. */
 export const PasswordCredentialSchema = z
-  .object({
+  .strictObject({
     username: z.string().min(1),
     password: z.string().min(1),
     totp: z
@@ -70,7 +70,7 @@ export type PasswordCredential = z.infer<typeof PasswordCredentialSchema>;
 
 /** A billing address of a card. */
 export const CreditCardBillingAddressSchema = z
-  .object({
+  .strictObject({
     line1: z.string().nullish(),
     line2: z.string().nullish(),
     city: z.string().nullish(),
@@ -84,7 +84,7 @@ export const CreditCardBillingAddressSchema = z
 
 /** A payment card. */
 export const CreditCardCredentialSchema = z
-  .object({
+  .strictObject({
     card_number: z.string().min(1),
     card_cvv: z.string().min(1),
     card_exp_month: z.string().min(1),
@@ -102,7 +102,7 @@ export type CreditCardCredential = z.infer<typeof CreditCardCredentialSchema>;
 
 /** A single secret value (an API token, a recovery code...). */
 export const SecretCredentialSchema = z
-  .object({
+  .strictObject({
     secret_value: z.string().min(1),
     secret_label: z.string().nullish(),
   })
@@ -123,9 +123,9 @@ const credentialRequestBase = {
 /** The body of `POST /v1/credentials` and `POST /v1/credentials/{id}/update`; `credential_type` picks the shape of `credential`. */
 export const CreateCredentialRequestSchema = z
   .discriminatedUnion('credential_type', [
-    z.object({ ...credentialRequestBase, credential_type: z.literal('password'), credential: PasswordCredentialSchema }),
-    z.object({ ...credentialRequestBase, credential_type: z.literal('credit_card'), credential: CreditCardCredentialSchema }),
-    z.object({ ...credentialRequestBase, credential_type: z.literal('secret'), credential: SecretCredentialSchema }),
+    z.strictObject({ ...credentialRequestBase, credential_type: z.literal('password'), credential: PasswordCredentialSchema }),
+    z.strictObject({ ...credentialRequestBase, credential_type: z.literal('credit_card'), credential: CreditCardCredentialSchema }),
+    z.strictObject({ ...credentialRequestBase, credential_type: z.literal('secret'), credential: SecretCredentialSchema }),
   ])
   .meta({ id: 'CreateCredentialRequest' });
 /** A credential create or update request after parsing. */
@@ -188,7 +188,7 @@ export const CredentialIdParamSchema = z.object({
 
 /** The body of `POST /v1/credentials/totp`: a whole email or SMS (or a bare code) for an identifier. */
 export const TotpCodeCreateSchema = z
-  .object({
+  .strictObject({
     totp_identifier: z.string().min(1).max(255).describe('Email address, phone number or any id the code is for.'),
     content: z
       .string()

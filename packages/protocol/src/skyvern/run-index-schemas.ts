@@ -45,7 +45,7 @@ export const RunIdParamSchema = z.object({ run_id: z.string().max(100).describe(
 
 /** The body of `POST /v1/runs/cancel`. */
 export const BulkCancelRunsRequestSchema = z
-  .object({ run_ids: z.array(z.string().max(100)).min(1).max(100) })
+  .strictObject({ run_ids: z.array(z.string().max(100)).min(1).max(100) })
   .meta({ id: 'BulkCancelRunsRequest' });
 
 /** The answer of `POST /v1/runs/cancel`. */
@@ -60,7 +60,7 @@ export type BulkCancelRunsResponse = z.infer<typeof BulkCancelRunsResponseSchema
 
 /** The body of `POST /v1/runs/{run_id}/retry_webhook` (optional). */
 export const RetryRunWebhookRequestSchema = z
-  .object({ webhook_url: z.url({ protocol: /^https?$/ }).nullish().describe('Send to this URL instead of the run\'s.') })
+  .strictObject({ webhook_url: z.url({ protocol: /^https?$/ }).nullish().describe('Send to this URL instead of the run\'s.') })
   .meta({ id: 'RetryRunWebhookRequest' });
 
 /** The answer of `POST /v1/runs/{run_id}/retry_webhook`: what one signed delivery did. */

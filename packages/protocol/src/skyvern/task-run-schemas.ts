@@ -1,8 +1,9 @@
 // Wire schemas of browser tasks in Skyvern's v1 shape (`skyvern/schemas/runs.py`, `run_blocks.py`):
 // the body of `POST /v1/run/tasks` (`TaskRunRequest`), the login and download helpers, and the run
-// response (`TaskRunResponse`) with its files and errors. Requests ignore fields they do not know,
-// as Skyvern's pydantic models do; legacy `run_with` values are mapped (`ai` → `agent`,
-// `code_v2` → `code`). Petrel adds token and cost totals to the response.
+// response (`TaskRunResponse`) with its files and errors. Request bodies are strict: every field
+// Skyvern documents is declared (accepted even where Petrel does not apply it), and an unknown field
+// is a 422 naming it, so a typo is not silently dropped. Legacy `run_with` values are mapped (`ai` →
+// `agent`, `code_v2` → `code`). Petrel adds token and cost totals to the response.
 import { z } from 'zod';
 import { RUN_STATUSES } from '../status.ts';
 
@@ -29,7 +30,7 @@ const RunWithSchema = z
 const HeadersSchema = z.record(z.string(), z.string()).nullish();
 
 const ProxyLocationSchema = z
-  .union([z.string(), z.object({ country: z.string(), subdivision: z.string().nullish(), city: z.string().nullish() })])
+  .union([z.string(), z.strictObject({ country: z.string(), subdivision: z.string().nullish(), city: z.string().nullish() })])
   .nullish()
   .describe('Accepted for compatibility; Petrel has no managed proxies.');
 
@@ -58,7 +59,7 @@ export const ModelOverrideSchema = z
 
 /** The body of `POST /v1/run/tasks`. */
 export const TaskRunRequestSchema = z
-  .object({
+  .strictObject({
     prompt: z.string().min(1).max(50_000).describe('The goal, in plain language.'),
     url: HttpUrlSchema.nullish().describe('Where to start. Without it the run starts on a blank page (or where its browser session is).'),
     engine: z.enum(RUN_ENGINES).default('skyvern-1.0'),
@@ -118,7 +119,7 @@ export const LOGIN_CREDENTIAL_TYPES = ['skyvern', 'bitwarden', '1password', 'azu
 
 /** The body of `POST /v1/run/tasks/login`. */
 export const LoginRequestSchema = z
-  .object({
+  .strictObject({
     ...runBlockBase,
     credential_type: z.enum(LOGIN_CREDENTIAL_TYPES).default('skyvern'),
     prompt: z.string().min(1).max(50_000).nullish().describe('Default: a generic "log in with the credential" goal.'),
@@ -138,7 +139,7 @@ export type LoginRequest = z.infer<typeof LoginRequestSchema>;
 
 /** The body of `POST /v1/run/tasks/download_files`. */
 export const DownloadFilesRequestSchema = z
-  .object({
+  .strictObject({
     ...runBlockBase,
     navigation_goal: z.string().min(1).max(50_000).describe('What to download, in plain language.'),
     download_suffix: z.string().max(255).nullish().describe('Name (or ending) the downloaded file is given, e.g. `invoice.pdf`.'),

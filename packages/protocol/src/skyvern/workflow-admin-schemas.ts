@@ -1,7 +1,9 @@
 // Wire schemas around saved block workflows (skyvern.md §1.9, §1.17, seed 001): folders, moving a
 // workflow into one, cron schedules of a workflow, the create body as the API documents it, and the
-// older `/api/v1/workflows` run routes of seed 001 that existing integrations still call. Skyvern's
-// request models ignore fields they do not know; Petrel's own (folders, schedules) are strict.
+// older `/api/v1/workflows` run routes of seed 001 that existing integrations still call. Every
+// request body is strict: an unknown field is a 422 naming it. The create body is checked by the
+// workflow service: its envelope (`json_definition`/`yaml_definition`) strictly, a definition as a
+// document (unknown block fields are warnings, so a Skyvern YAML loads without edits).
 import { z } from 'zod';
 import { RUN_STATUSES } from '../status.ts';
 import { PageQuerySchema } from './pagination.ts';
@@ -47,7 +49,7 @@ export const ListFoldersQuerySchema = PageQuerySchema.extend({
 
 /** The body of `PUT /v1/workflows/{wpid}/folder`. */
 export const SetWorkflowFolderRequestSchema = z
-  .object({ folder_id: z.string().max(100).nullable().describe('The folder, or null to take the workflow out of its folder.') })
+  .strictObject({ folder_id: z.string().max(100).nullable().describe('The folder, or null to take the workflow out of its folder.') })
   .meta({ id: 'UpdateWorkflowFolderRequest' });
 
 /** The query of `POST /v1/workflows`: Skyvern's `folder_id` (and `template`, accepted and ignored). */
@@ -55,14 +57,23 @@ export const CreateWorkflowQuerySchema = z.object({
   folder_id: z.string().max(100).optional().describe('Put the new workflow in this folder (`fld_…`).'),
 });
 
+/** The fields of the create body's envelope (Skyvern's `WorkflowRequest`). */
+const WORKFLOW_REQUEST_FIELDS: ReadonlySet<string> = new Set(['json_definition', 'yaml_definition']);
+
 /**
  * The JSON body of `POST /v1/workflows` and of updates, as documented: `{ json_definition }` or
  * `{ yaml_definition }` (Skyvern's `WorkflowRequest`), a whole definition (`{ title,
- * workflow_definition }`), or seed 000's `{ name, tasks }`. Checked in full by the workflow service,
- * which names the field (and the line and column of YAML) at fault.
+ * workflow_definition }`), or seed 000's `{ name, tasks }`. An envelope with another field is
+ * refused here (422 naming it); the rest is checked in full by the workflow service, which names the
+ * field (and the line and column of YAML) at fault.
  */
 export const WorkflowCreateBodySchema = z
   .record(z.string(), z.unknown())
+  .superRefine((body, ctx) => {
+    if ('workflow_definition' in body || 'tasks' in body) return;
+    const unknown = Object.keys(body).filter((key) => !WORKFLOW_REQUEST_FIELDS.has(key));
+    if (unknown.length > 0) ctx.addIssue({ code: 'unrecognized_keys', keys: unknown, input: body, message: `Unrecognized key(s): ${unknown.join(', ')}` });
+  })
   .describe('`{"json_definition": {...}}`, `{"yaml_definition": "..."}`, a definition `{"title", "workflow_definition"}`, or seed 000\'s `{"name", "tasks"}`. YAML may also be sent raw with `Content-Type: application/x-yaml`.')
   .meta({ id: 'WorkflowCreateBody' });
 
@@ -111,7 +122,7 @@ export const WorkflowScheduleParamSchema = z.object({
 
 /** The body of seed 001's `POST /api/v1/workflows/{workflow_permanent_id}/run`. */
 export const LegacyWorkflowRunRequestSchema = z
-  .object({
+  .strictObject({
     data: z.record(z.string(), z.unknown()).nullish().describe('The workflow\'s parameters by key.'),
     webhook_callback_url: z.string().max(2048).nullish(),
     proxy_location: z.unknown().optional().describe('Accepted for compatibility; Petrel has no managed proxies.'),
@@ -161,6 +172,16 @@ export const HumanInteractionQuerySchema = z.object({
   decision: z.enum(['approve', 'reject']).optional(),
   token: z.string().max(200).optional(),
 });
+
+/** The JSON body of `POST /v1/runs/{run_id}/human_interaction/{label}` (either field may come in the query instead). */
+export const HumanInteractionAnswerRequestSchema = z
+  .strictObject({
+    decision: z.enum(['approve', 'reject']).optional(),
+    token: z.string().max(200).optional().describe('The token of the emailed links.'),
+  })
+  .meta({ id: 'HumanInteractionAnswerRequest' });
+/** An answer's JSON body. */
+export type HumanInteractionAnswerRequest = z.infer<typeof HumanInteractionAnswerRequestSchema>;
 
 /** Path parameters of the human_interaction route. */
 export const HumanInteractionParamSchema = z.object({

@@ -85,7 +85,7 @@ export type BlockWorkflowCreateRequestInput = z.input<typeof BlockWorkflowCreate
 
 /** Body of the create/update workflow API: exactly one of a JSON definition or a YAML text. */
 export const BlockWorkflowRequestSchema = z
-  .object({
+  .strictObject({
     json_definition: z.record(z.string(), z.unknown()).nullish(),
     yaml_definition: z.string().nullish(),
   })

@@ -2,7 +2,8 @@
 // the `Workflow` response of the CRUD and versions API with its list and get queries, the body of
 // `POST /v1/run/workflows` (`WorkflowRunRequest`), the run response (`WorkflowRunResponse`), the
 // per-block timeline (`WorkflowRunBlock`, `WorkflowRunTimeline`), and Petrel's answer to a
-// `human_interaction` block. Requests ignore fields they do not know, as Skyvern's pydantic models do.
+// `human_interaction` block. Request bodies are strict: Skyvern's documented fields are declared,
+// an unknown one is a 422 naming it.
 import { z } from 'zod';
 import { RUN_STATUSES } from '../status.ts';
 import { PageQuerySchema } from './pagination.ts';
@@ -83,7 +84,7 @@ export const WorkflowPermanentIdParamSchema = z.object({ workflow_permanent_id: 
 
 /** The body of `POST /v1/run/workflows` (`/v1/run/agents`). */
 export const WorkflowRunRequestSchema = z
-  .object({
+  .strictObject({
     workflow_id: z.string().min(1).max(100).optional().describe('`wpid_…` of the workflow to run.'),
     agent_id: z.string().min(1).max(100).optional().describe('Alias of `workflow_id`.'),
     parameters: z.record(z.string(), z.unknown()).nullish().describe('Values of the workflow parameters by key.'),

@@ -5,12 +5,13 @@ import { INSTANCE_STATUSES, TaskRunRequestSchema, TaskRunResponseSchema, toRunSt
 const paths = (input: unknown) => TaskRunRequestSchema.safeParse(input).error?.issues.map((i) => i.path.join('.'));
 
 describe('TaskRunRequestSchema', () => {
-  it('applies Skyvern defaults, drops unknown fields and maps legacy run_with values', () => {
-    const parsed = TaskRunRequestSchema.parse({ prompt: 'Log in', url: 'https://example.com', run_with: 'ai', surprise: 1 });
+  it('applies Skyvern defaults, refuses unknown fields and maps legacy run_with values', () => {
+    const parsed = TaskRunRequestSchema.parse({ prompt: 'Log in', url: 'https://example.com', run_with: 'ai' });
     assert.equal(parsed.engine, 'skyvern-1.0');
     assert.equal(parsed.start_fresh_browser, false);
     assert.equal(parsed.run_with, 'agent');
-    assert.equal('surprise' in parsed, false);
+    const unknown = TaskRunRequestSchema.safeParse({ prompt: 'Log in', surprise: 1 }).error?.issues;
+    assert.deepEqual(unknown?.map((i) => [i.code, i.path, (i as { keys?: string[] }).keys]), [['unrecognized_keys', [], ['surprise']]]);
     assert.equal(TaskRunRequestSchema.parse({ prompt: 'x', run_with: 'code_v2' }).run_with, 'code');
   });
 

@@ -1180,6 +1180,13 @@ export interface GetWorkflowsQuery {
   status?: ('published' | 'draft' | 'auto_generated' | 'importing' | 'import_failed')[];
   template?: boolean;
 }
+export interface HumanInteractionAnswerRequest {
+  decision?: 'approve' | 'reject';
+  /**
+   * The token of the emailed links.
+   */
+  token?: string;
+}
 export interface ListApiKeysQuery {
   /**
    * Page number, from 1.
@@ -1672,7 +1679,7 @@ export interface Operations {
   deleteFolder: { query: never; body: never; response: void };
   runWorkflow: { query: RunWorkflowQuery; body: WorkflowRunRequest; response: WorkflowRunResponse };
   answerHumanInteractionLink: { query: AnswerHumanInteractionLinkQuery; body: never; response: WorkflowRunResponse };
-  answerHumanInteraction: { query: AnswerHumanInteractionQuery; body: never; response: WorkflowRunResponse };
+  answerHumanInteraction: { query: AnswerHumanInteractionQuery; body: HumanInteractionAnswerRequest; response: WorkflowRunResponse };
   getRuns: { query: GetRunsQuery; body: never; response: GetRunsResponse };
   getRun: { query: never; body: never; response: GetRunResponse };
   getRunTimeline: { query: never; body: never; response: GetRunTimelineResponse };

@@ -57,7 +57,7 @@ export const OPERATIONS = {
   deleteFolder: { method: 'DELETE', path: '/v1/folders/{folder_id}', pathParams: ['folder_id'], idempotencyKey: false, body: 'none' },
   runWorkflow: { method: 'POST', path: '/v1/run/workflows', pathParams: [], idempotencyKey: true, body: 'json' },
   answerHumanInteractionLink: { method: 'GET', path: '/v1/runs/{run_id}/human_interaction/{label}', pathParams: ['run_id', 'label'], idempotencyKey: false, body: 'none' },
-  answerHumanInteraction: { method: 'POST', path: '/v1/runs/{run_id}/human_interaction/{label}', pathParams: ['run_id', 'label'], idempotencyKey: false, body: 'none' },
+  answerHumanInteraction: { method: 'POST', path: '/v1/runs/{run_id}/human_interaction/{label}', pathParams: ['run_id', 'label'], idempotencyKey: false, body: 'json' },
   getRuns: { method: 'GET', path: '/v1/runs', pathParams: [], idempotencyKey: false, body: 'none' },
   getRun: { method: 'GET', path: '/v1/runs/{run_id}', pathParams: ['run_id'], idempotencyKey: false, body: 'none' },
   getRunTimeline: { method: 'GET', path: '/v1/runs/{run_id}/timeline', pathParams: ['run_id'], idempotencyKey: false, body: 'none' },

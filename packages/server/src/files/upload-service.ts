@@ -1,6 +1,7 @@
 // Uploaded files (`POST /v1/upload_file`): the multipart body is parsed as a stream (busboy) and the
 // `file` part goes straight into the blob store, counted against the upload limit; over the limit
-// the partial blob is deleted and the request answers 413. A stored file is named by
+// the partial blob is deleted and the request answers 413; a part the form does not define (another
+// field or file) is a 422 naming it, and nothing is kept. A stored file is named by
 // `petrel://files/<file_id>`, which runs of the same organization resolve with `openUploadedFile`
 // (a `file_url` parameter, an `upload_file` action), and by a signed URL that works anywhere until
 // it expires.
@@ -91,15 +92,19 @@ export async function storeUpload(context: UploadContext, organizationId: string
     throw new PetrelError('INVALID_INPUT', 'upload_file: the multipart body is malformed', { cause: error });
   }
   let retentionRaw: string | undefined;
+  // Parts the form does not define (fields other than `retention_days`, files other than one `file`): refused after parsing.
+  const unknownParts = new Set<string>();
   let stored: Promise<{ key: string; filename: string; mimeType: string; info: Awaited<ReturnType<BlobStore['put']>> }> | undefined;
   let truncated = false;
 
   const done = new Promise<void>((resolve, reject) => {
     parser.on('field', (name, value) => {
       if (name === 'retention_days') retentionRaw = value;
+      else unknownParts.add(name);
     });
     parser.on('file', (name, stream, info) => {
       if (name !== 'file' || stored !== undefined) {
+        unknownParts.add(name);
         stream.resume();
         return;
       }
@@ -127,6 +132,11 @@ export async function storeUpload(context: UploadContext, organizationId: string
     abort.abort();
     await stored?.catch(() => {});
     throw error;
+  }
+  if (unknownParts.size > 0) {
+    abort.abort();
+    await stored?.then((put) => context.blobStore.delete(put.key)).catch(() => {});
+    throw new RequestValidationError([...unknownParts].map((name) => ({ loc: ['body', name.slice(0, 100)], msg: 'Extra inputs are not permitted', type: 'extra_forbidden' })));
   }
   if (stored === undefined) throw new RequestValidationError([{ loc: ['body', 'file'], msg: 'Field required', type: 'missing' }]);
   let result: Awaited<typeof stored>;

@@ -35,6 +35,7 @@ const SIGNED_SECURITY = [...API_KEY_SECURITY, {}];
 const UPLOAD_FORM = {
   type: 'object' as const,
   required: ['file'],
+  additionalProperties: false,
   properties: {
     file: { type: 'string' as const, format: 'binary', description: 'The file.' },
     retention_days: { type: 'string' as const, description: 'Delete the file after this many days (1 to 3650); default keep.' },

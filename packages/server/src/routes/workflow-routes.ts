@@ -15,6 +15,7 @@ import {
   FolderIdParamSchema,
   FolderSchema,
   GetWorkflowQuerySchema,
+  HumanInteractionAnswerRequestSchema,
   HumanInteractionParamSchema,
   HumanInteractionQuerySchema,
   ListFoldersQuerySchema,
@@ -34,7 +35,7 @@ import {
   WorkflowScheduleUpsertRequestSchema,
   newId,
 } from '@petrel/protocol';
-import type { Folder, WorkflowResponse, WorkflowRunResponse } from '@petrel/protocol';
+import type { Folder, HumanInteractionAnswerRequest, WorkflowResponse, WorkflowRunResponse } from '@petrel/protocol';
 import type { AppEnv } from '../http/app-env.ts';
 import { API_KEY_SECURITY, errorResponses } from '../http/openapi-helpers.ts';
 import { indexWorkflowRun } from '../runs/run-services.ts';
@@ -644,14 +645,8 @@ export function registerWorkflowRoutes(app: OpenAPIHono<AppEnv>, ctx: RouteConte
     const op = 'runs.human_interaction';
     const { run_id: runId, label } = { run_id: c.req.param('run_id') ?? '', label: c.req.param('label') ?? '' };
     const query = HumanInteractionQuerySchema.parse(c.req.query());
-    let body: { decision?: unknown; token?: unknown } = {};
-    if (c.req.method === 'POST' && /^application\/([a-z-.]+\+)?json/i.test(c.req.header('content-type') ?? '')) {
-      try {
-        body = await c.req.json<typeof body>();
-      } catch {
-        throw new PetrelError('INVALID_INPUT', 'Malformed JSON in request body');
-      }
-    }
+    // POST: the JSON body as the route validated it (strict; `{}` without a JSON body). GET: the query only.
+    const body: HumanInteractionAnswerRequest = c.req.method === 'POST' ? (c.req as unknown as { valid(target: 'json'): HumanInteractionAnswerRequest }).valid('json') : {};
     const decision = body.decision ?? query.decision;
     const token = body.token ?? query.token;
     if (decision !== 'approve' && decision !== 'reject') throw new PetrelError('VALIDATION_FAILED', `${op}: decision must be approve or reject`, { details: [{ path: 'decision', message: 'approve or reject' }] });
@@ -693,7 +688,12 @@ export function registerWorkflowRoutes(app: OpenAPIHono<AppEnv>, ctx: RouteConte
         description:
           'Approves or rejects the waiting `human_interaction` block `label`: `decision` and `token` in the query (the emailed links, with `ns`) or a JSON body. ' +
           'An API key may stand in for `ns`; the token is always required. 409 when the block is not waiting.',
-        request: { params: HumanInteractionParamSchema, query: HumanInteractionQuerySchema },
+        request: {
+          params: HumanInteractionParamSchema,
+          query: HumanInteractionQuerySchema,
+          // Optional: the emailed links carry the answer in the query.
+          ...(method === 'post' ? { body: { required: false, ...json(HumanInteractionAnswerRequestSchema) } } : {}),
+        },
         responses: { 200: { description: 'The run after the answer.', ...json(WorkflowRunResponseSchema) }, ...errorResponses(403, 404, 409, 422, 503) },
       }),
       answer as never,

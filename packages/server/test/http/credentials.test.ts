@@ -179,7 +179,7 @@ test('missing, wrong, malformed and revoked keys answer 403; Bearer works; x-api
   assert.equal(after.status, 403, 'revoked keys stop working at once');
 });
 
-test('validation: 422 with FastAPI-style locations; Skyvern extras are ignored; unsupported vaults refused', async () => {
+test('validation: 422 with FastAPI-style locations; unknown fields are named; unsupported vaults refused', async () => {
   await using t = await createTestApp();
   const post = (json: unknown) => t.call('/v1/credentials', { method: 'POST', json });
   const missing = await post({ credential_type: 'password', credential: { username: 'u' } });
@@ -202,9 +202,13 @@ test('validation: 422 with FastAPI-style locations; Skyvern extras are ignored; 
   const notObject = await post([1, 2]);
   assert.equal(notObject.status, 422);
 
-  const extras = await post({ ...password(), folder_id: 'cfld_1', unknown_field: true, credential: { ...password().credential, extra: 1 } });
-  assert.equal(extras.status, 201, 'like Skyvern, unknown fields on its models are ignored');
-  assert.ok(!(await extras.text()).includes('unknown_field'));
+  const extras = await post({ ...password(), unknown_field: true, credential: { ...password().credential, extra: 1 } });
+  assert.equal(extras.status, 422, 'unknown fields are refused, not dropped');
+  const extraLocs = ((await extras.json()) as { detail: { loc: unknown[]; type: string }[] }).detail.map((d) => [d.loc.join('.'), d.type]).sort(([a = ''], [b = '']) => a.localeCompare(b));
+  assert.deepEqual(extraLocs, [
+    ['body.credential.extra', 'extra_forbidden'],
+    ['body.unknown_field', 'extra_forbidden'],
+  ]);
 
   const bitwarden = await post({ ...password(), vault_type: 'bitwarden' });
   assert.equal(bitwarden.status, 400);
