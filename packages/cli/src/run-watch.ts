@@ -4,7 +4,7 @@
 // otherwise one line per event, so CI logs and scripts read the progress. Ctrl-C stops watching —
 // and with `--cancel-on-interrupt` cancels the run first. Then the finished run is printed (its
 // output pretty-printed) and the exit code says how it ended.
-import type { GetRunResponse, Petrel, RunEvent } from '@petrel/sdk';
+import type { GetRunResponse, Petrel, RunEvent, TaskRunResponse } from '@petrel/sdk';
 import type { CommandContext, OutputStream } from './cli-context.ts';
 import { CliError, EXIT_CODES } from './cli-errors.ts';
 import { durationBetween, formatBytes, formatElapsed, formatTime, prettyJson, printRecord, styleStatus } from './output-format.ts';
@@ -15,6 +15,12 @@ export type WatchOptions = {
   timeoutMs?: number | undefined;
   /** Cancel the run when Ctrl-C stops the watch. Default false. */
   cancelOnInterrupt?: boolean | undefined;
+  /**
+   * The run as this command has just started it. The watch shows it first, then replays the run's
+   * events from its start instead of opening at a snapshot of the run now: its first steps may come
+   * before the watch subscribes. Default: a run started elsewhere (`runs watch`).
+   */
+  started?: TaskRunResponse | GetRunResponse | undefined;
 };
 
 type ViewState = {
@@ -203,12 +209,16 @@ function createLiveView(ctx: CommandContext, runId: string): LiveView {
 /** Waits for a run to finish while showing its progress; returns the finished run. */
 export async function watchRun(ctx: CommandContext, client: Petrel, runId: string, options: WatchOptions = {}): Promise<GetRunResponse> {
   const view = createLiveView(ctx, runId);
+  const started = options.started;
+  if (started !== undefined) view.update({ type: 'snapshot', id: undefined, seq: 0, at: new Date().toISOString(), runId, status: started.status, run: started });
   let finished: GetRunResponse | undefined;
   try {
     finished = await client.waitForCompletion(runId, {
       signal: ctx.io.interrupt,
       onEvent: (event) => view.update(event),
       ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
+      // Event id 0: every event of the run the server keeps, the ones before this call included.
+      ...(started === undefined ? {} : { afterEventId: '0' }),
     });
     return finished;
   } catch (error) {

@@ -1,5 +1,6 @@
 // Waiting for a run to end. The server's live stream (`GET /v1/runs/{id}/events`, Server-Sent
-// Events) is followed when it answers, resumed with `Last-Event-ID` when it breaks; a server without
+// Events) is followed when it answers, resumed with `Last-Event-ID` when it breaks (and started after
+// a given event id with `afterEventId`, which replays what came after it); a server without
 // it, a proxy that refuses it, or a stream that keeps breaking falls back to polling
 // `GET /v1/runs/{id}`. The answer is always the run as `getRun` returns it. A run that failed is a
 // result; only running out of time is an error (`TimeoutError`, with the run as last seen).
@@ -42,6 +43,13 @@ export type WaitForCompletionOptions = {
   onEvent?: ((event: RunEvent) => void) | undefined;
   /** Follow the live event stream when the server has one. Default true; false polls. */
   useEvents?: boolean | undefined;
+  /**
+   * Start the live stream after this event id (a `RunEvent.id`, sent as `Last-Event-ID`) instead of at
+   * a snapshot of the run now: the events after it are replayed first, so nothing is missed. `"0"`
+   * replays every event of the run the server still keeps (7 days by default): for a run the caller
+   * has just started. Default: a `snapshot` event, then what happens next. Polling ignores it.
+   */
+  afterEventId?: string | undefined;
 };
 
 /** What the wait needs from the client. */
@@ -94,6 +102,9 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 export async function waitForRun<Run extends { status: string }>(deps: WaitDependencies<Run>, options: WaitForCompletionOptions = {}): Promise<Run> {
   const timeoutMs = options.timeout === undefined ? DEFAULT_TIMEOUT_MS : toMilliseconds(options.timeout, `${deps.name}: timeout`);
   const pollMs = options.pollInterval === undefined ? DEFAULT_POLL_MS : toMilliseconds(options.pollInterval, `${deps.name}: pollInterval`);
+  if (options.afterEventId !== undefined && !/^\d{1,15}$/.test(options.afterEventId)) {
+    throw new TypeError(`${deps.name}: afterEventId must be an event id (digits), such as a RunEvent's id or "0"`);
+  }
   const userSignal = options.signal;
   if (userSignal?.aborted) throw userSignal.reason;
 
@@ -116,7 +127,7 @@ export async function waitForRun<Run extends { status: string }>(deps: WaitDepen
   };
 
   const followEvents = async (open: NonNullable<WaitDependencies<Run>['openEvents']>): Promise<Run | undefined> => {
-    let lastEventId: string | undefined;
+    let lastEventId: string | undefined = options.afterEventId;
     for (let breaks = 0; breaks <= MAX_RECONNECTS; breaks++) {
       if (breaks > 0) await sleep(backoffDelay(breaks), signal);
       let response: Response;

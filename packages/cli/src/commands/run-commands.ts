@@ -65,7 +65,8 @@ export async function startedRun(ctx: CommandContext, client: Petrel, run: TaskR
     return;
   }
   ctx.note(`run ${run.runId} ${run.status}; watching (Ctrl-C ${options.cancelOnInterrupt === true ? 'cancels the run' : 'stops watching, the run goes on'})`);
-  const finished = await watchRun(ctx, client, run.runId, { timeoutMs: options.timeout, cancelOnInterrupt: options.cancelOnInterrupt });
+  // Just started here: the watch replays the run's events from its start, so its first steps are shown too.
+  const finished = await watchRun(ctx, client, run.runId, { timeoutMs: options.timeout, cancelOnInterrupt: options.cancelOnInterrupt, started: run });
   finishWithRun(ctx, finished);
 }
 

@@ -52,7 +52,8 @@ test('run task --wait: progress lines on stderr (no TTY), the output pretty-prin
   assert.equal(result.code, 0, explain(result));
   // Progress: one line per event, with the run id, the steps, the action taken and where it led.
   assert.match(result.stderr, /run tsk_\w+ queued; watching/);
-  // (`step 1 started` may come before the watch subscribes: the stream starts at its snapshot.)
+  // The watch replays the run from its start: its first step is shown even when it began before the watch subscribed.
+  assert.match(result.stderr, /\] step 1 started\n/);
   assert.match(result.stderr, /step 1: click .*→ http:\/\/127\.0\.0\.1:\d+\/jobs\/JOB-\d+/);
   assert.match(result.stderr, /\] step 2 done \(complete/);
   assert.match(result.stderr, /\] run tsk_\w+ completed\n$/);

@@ -12,10 +12,10 @@ import { DEMO_USER } from '@petrel/fixture-portal';
 import type { Portal } from '@petrel/fixture-portal';
 import { Petrel, TimeoutError, verifyWebhook } from '@petrel/sdk';
 import type { RunEvent } from '@petrel/sdk';
-import { startFaultyProxy, startLiveServer } from '../helpers/live-server.ts';
-import type { LiveServer } from '../helpers/live-server.ts';
 import { startTaskStage } from '@petrel/testing';
 import type { TaskStage } from '@petrel/testing';
+import { startFaultyProxy, startLiveServer } from '../helpers/live-server.ts';
+import type { LiveServer } from '../helpers/live-server.ts';
 import { needsChromium } from '../helpers/needs-chromium.ts';
 
 const chromium = needsChromium;
@@ -189,6 +189,36 @@ test('the event stream: polling when a proxy refuses it, resumed with Last-Event
     assert.equal(new URL(eventRequests[0]!.url, proxy.url).searchParams.get('last_event_id'), null);
     assert.match(new URL(eventRequests[1]!.url, proxy.url).searchParams.get('last_event_id') ?? '', /^\d+$/, 'resumed after the last event seen');
   }
+});
+
+test('waitForCompletion with afterEventId replays what happened before the wait: no early event is missed', chromium, async () => {
+  const started = await client.runTask({ prompt: 'Open the page.', url: `${portal.url}/login` });
+  // The run ends before anyone listens: every one of its events comes before the wait.
+  await until('the run to end', async () => ((await client.getRun(started.runId)).status === 'completed' ? true : undefined), 120_000);
+  const fresh: RunEvent[] = [];
+  await client.waitForCompletion(started.runId, { onEvent: (event) => fresh.push(event) });
+  assert.equal(fresh[0]?.type, 'snapshot', 'without afterEventId the stream starts at the run now');
+  assert.ok(!fresh.some((event) => event.type === 'agent_step'));
+
+  const replayed: RunEvent[] = [];
+  const run = await client.waitForCompletion(started.runId, { afterEventId: '0', onEvent: (event) => replayed.push(event) });
+  assert.equal(run.status, 'completed');
+  assert.ok(!replayed.some((event) => event.type === 'snapshot'));
+  assert.ok(
+    replayed.some((event) => event.type === 'agent_step' && event['stepNumber'] === 1 && event['status'] === 'running'),
+    `the first step's start is replayed: ${replayed.map((event) => event.type).join(', ')}`,
+  );
+  assert.ok(replayed.every((event) => event.id !== undefined && /^\d+$/.test(event.id)));
+
+  // After an event in the middle: exactly the events that came after it.
+  const middle = replayed[Math.floor(replayed.length / 2)]!.id!;
+  const later: RunEvent[] = [];
+  await client.waitForCompletion(started.runId, { afterEventId: middle, onEvent: (event) => later.push(event) });
+  assert.deepEqual(
+    later.map((event) => `${event.id} ${event.type}`),
+    replayed.filter((event) => Number(event.id) > Number(middle)).map((event) => `${event.id} ${event.type}`),
+  );
+  await assert.rejects(client.waitForCompletion(started.runId, { afterEventId: 'last' }), TypeError);
 });
 
 test('login and downloadFiles start runs with the helpers\' bodies and can be waited for', chromium, async () => {
