@@ -1,6 +1,6 @@
 // @petrel/testing: what tests, examples and benchmarks share to run Petrel for real — the portal
 // policy (the fake model's "brain" for the fixture portal), the task stage (portal + fake model), the
-// PostgreSQL test-schema helpers and s3rver on loopback. Private; no package's src/ may import it.
+// PostgreSQL test-schema helpers, s3rver and an SMTP server on loopback. Private; no package's src/ may import it.
 export { portalPolicy } from './portal-policy.ts';
 export type { PortalPolicyOptions, PolicyLogEntry } from './portal-policy.ts';
 export { parsePrompt, pageElements, pageOf, promptSection, findElement, credentialIn, ordersOnPage, lastMonth } from './portal-prompt.ts';
@@ -11,3 +11,5 @@ export { POSTGRES_URL, postgresSkipReason, freshSchema, dropSchemas, createTestS
 export type { TestSchema } from './postgres.ts';
 export { startLocalS3 } from './local-s3.ts';
 export type { LocalS3 } from './local-s3.ts';
+export { startTestSmtpServer, attachmentBytes } from './local-smtp.ts';
+export type { TestSmtpServer, ReceivedMail } from './local-smtp.ts';

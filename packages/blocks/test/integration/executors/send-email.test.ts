@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { SendEmailBlockSchema, isPetrelError } from '@petrel/protocol';
 import type { SendEmailBlock } from '@petrel/protocol';
 import { createMemoryMailer, createMemoryRunFiles, createSmtpMailer, executeSendEmailBlock, unavailableParameterError } from '@petrel/blocks';
-import { attachmentBytes, startTestSmtpServer } from './smtp-fixture.ts';
+import { attachmentBytes, startTestSmtpServer } from '@petrel/testing';
 import { startTestHttpServer, testContext } from './executor-fixture.ts';
 
 function block(fields: Record<string, unknown>): SendEmailBlock {

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { createMemoryMailer, createSmtpMailer } from '@petrel/blocks';
 import { isPetrelError } from '@petrel/protocol';
-import { attachmentBytes, startTestSmtpServer } from './smtp-fixture.ts';
+import { attachmentBytes, startTestSmtpServer } from '@petrel/testing';
 
 test('an email with attachments arrives intact', async () => {
   await using smtp = await startTestSmtpServer();

@@ -14,8 +14,8 @@ import type { LocalPetrel } from '../../support/local-petrel.ts';
 import { startLocalPetrel } from '../../support/local-petrel.ts';
 import { minimalPdf } from '../../support/minimal-pdf.ts';
 import { outputOf, skipWithoutChromium, timelineLines } from '../../support/workflow-kit.ts';
-import { attachmentBytes, startTestSmtpServer } from '../executors/smtp-fixture.ts';
-import type { TestSmtpServer } from '../executors/smtp-fixture.ts';
+import { attachmentBytes, startTestSmtpServer } from '@petrel/testing';
+import type { TestSmtpServer } from '@petrel/testing';
 
 const fixture = (name: string): string => readFileSync(new URL(`../../fixtures/skyvern/${name}`, import.meta.url), 'utf8');
 

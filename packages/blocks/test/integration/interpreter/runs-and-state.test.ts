@@ -10,8 +10,8 @@ import { createSmtpMailer } from '@petrel/blocks';
 import type { LocalPetrel } from '../../support/local-petrel.ts';
 import { startLocalPetrel } from '../../support/local-petrel.ts';
 import { outputOf, runYaml, skipWithoutChromium, timelineLines, waitFor } from '../../support/workflow-kit.ts';
-import { startTestSmtpServer } from '../executors/smtp-fixture.ts';
-import type { TestSmtpServer } from '../executors/smtp-fixture.ts';
+import { startTestSmtpServer } from '@petrel/testing';
+import type { TestSmtpServer } from '@petrel/testing';
 
 const APPROVAL = `
 title: approval

@@ -1,5 +1,5 @@
 // A real SMTP server on loopback (smtp-server) that keeps every message it accepted, parsed with
-// postal-mime, for the mail tests.
+// postal-mime, for the mail tests (send_email, human_interaction emails, the server's SMTP config).
 import type { AddressInfo } from 'node:net';
 import PostalMime from 'postal-mime';
 import type { Email } from 'postal-mime';
