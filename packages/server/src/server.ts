@@ -124,6 +124,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const inFlight = createInFlightTracker();
     const shutdown = new AbortController();
     let baseUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
+    // With port 0 the URL is known only once the server listens (`baseUrl` is set then).
+    let urlKnown = config.publicUrl !== undefined || config.port !== 0;
     // One object: services built inside keep a reference to it (the run service reads `deps.engine` later).
     const deps: AppDeps = createServerDeps({
       database,
@@ -191,7 +193,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           requireModel: config.llm !== undefined || host.slots > 0,
           deferredResolver: blockWorkflows,
           smtp: config.smtp,
-          publicBaseUrl: config.publicUrl ?? (config.port === 0 ? undefined : `http://${config.host}:${config.port}`),
+          // Asked each time a link is made, so a server on port 0 links to the port it got.
+          publicBaseUrl: () => (urlKnown ? baseUrl : undefined),
         }),
       );
     }
@@ -221,6 +224,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = config.publicUrl ?? `http://${hostForUrl}:${address.port}`;
     baseUrl = url;
+    urlKnown = true;
     logger.info({ url, database: database.dialect, master_key: masterKey.source }, 'petrel server listening');
 
     let closing: Promise<void> | undefined;

@@ -36,6 +36,7 @@ import type { AgentBlockContext, BlockContext, BlockResult, BlockStatus, Durable
 import { humanInteractionLinks, humanInteractionToken } from './human-interaction.ts';
 import { persistedStateKey, resolveBrowserSeed, savePersistedState } from './browser-state.ts';
 import type { BrowserSeedSource } from './browser-state.ts';
+import { currentPublicBaseUrl } from './interpreter-deps.ts';
 import type { InterpreterDeps } from './interpreter-deps.ts';
 import { askAboutPage, openBlockBrowser, runArtifactRecorder, runSecrets } from './run-context.ts';
 import type { AgentInputBase } from './run-context.ts';
@@ -246,7 +247,8 @@ export async function interpretWorkflowRun(event: WorkflowEvent<WorkflowRunParam
     developerUserId: params.developerUserId,
     humanInteractionLinks: async (label) => {
       const token = humanInteractionToken(await deps.humanInteractionSecret(namespace), namespace, runId, label);
-      const links = deps.publicBaseUrl ? humanInteractionLinks(deps.publicBaseUrl, namespace, runId, label, token) : { approveUrl: null, rejectUrl: null };
+      const base = currentPublicBaseUrl(deps);
+      const links = base === undefined ? { approveUrl: null, rejectUrl: null } : humanInteractionLinks(base, namespace, runId, label, token);
       return { token, ...links };
     },
     ...(deps.startChildRun

@@ -56,8 +56,12 @@ export type InterpreterOptions = {
   startChildRun?: ChildRunStarter;
   /** The key human_interaction links are signed with (the organization's webhook secret); default a random key of this process (links then stop working after a restart). */
   humanInteractionSecret?: (namespace: string) => string | Promise<string>;
-  /** Base URL of the approve/reject links (the server's public URL); default none (the email says to answer through the API). */
-  publicBaseUrl?: string;
+  /**
+   * Base URL of the approve/reject links (the server's public URL), or a function asked each time a
+   * link is made (a server listening on port 0 knows its URL only once it listens; `undefined`: no
+   * links yet). Default none: the email says to answer through the API.
+   */
+  publicBaseUrl?: string | (() => string | undefined);
   /** Logger; default silent. */
   logger?: Logger;
   /** Clock in ms; default `Date.now`. */
@@ -68,14 +72,24 @@ export type InterpreterOptions = {
 export type InterpreterDeps = Required<Pick<InterpreterOptions, 'runtime' | 'blobStore' | 'executors' | 'fetch' | 'logger' | 'now' | 'humanInteractionSecret'>> &
   Omit<InterpreterOptions, 'runtime' | 'blobStore' | 'executors' | 'fetch' | 'logger' | 'now' | 'humanInteractionSecret'>;
 
+function isHttpUrl(value: string): boolean {
+  return /^https?:\/\//.test(value);
+}
+
+/** The base URL of human_interaction links now: the configured one, or what the configured function answers (an answer that is not an http(s) URL counts as none). */
+export function currentPublicBaseUrl(deps: Pick<InterpreterOptions, 'publicBaseUrl'>): string | undefined {
+  const value = typeof deps.publicBaseUrl === 'function' ? deps.publicBaseUrl() : deps.publicBaseUrl;
+  return typeof value === 'string' && isHttpUrl(value) ? value : undefined;
+}
+
 /** Validates interpreter options once. */
 export function resolveInterpreterOptions(options: InterpreterOptions): InterpreterDeps {
   const op = 'blocks.interpreter';
   if (!options?.runtime || typeof options.runtime.model !== 'function') throw new PetrelError('VALIDATION_FAILED', `${op}: runtime (an AgentRuntime) is required`, { details: { field: 'runtime' } });
   if (!options.blobStore || typeof options.blobStore.put !== 'function') throw new PetrelError('VALIDATION_FAILED', `${op}: blobStore is required`, { details: { field: 'blobStore' } });
   if (!options.executors || typeof options.executors.find !== 'function') throw new PetrelError('VALIDATION_FAILED', `${op}: executors (a registry) is required`, { details: { field: 'executors' } });
-  if (options.publicBaseUrl !== undefined && !/^https?:\/\//.test(options.publicBaseUrl)) {
-    throw new PetrelError('VALIDATION_FAILED', `${op}: publicBaseUrl must be an http(s) URL`, { details: { field: 'publicBaseUrl' } });
+  if (options.publicBaseUrl !== undefined && typeof options.publicBaseUrl !== 'function' && !(typeof options.publicBaseUrl === 'string' && isHttpUrl(options.publicBaseUrl))) {
+    throw new PetrelError('VALIDATION_FAILED', `${op}: publicBaseUrl must be an http(s) URL or a function returning one`, { details: { field: 'publicBaseUrl' } });
   }
   const processSecret = randomBytes(32).toString('hex');
   return {

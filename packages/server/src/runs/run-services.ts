@@ -48,8 +48,8 @@ export type RunServicesOptions = {
   smtp?: SmtpConfig | undefined;
   /** A mailer instead of `smtp` (tests). Default none. */
   mailer?: Mailer;
-  /** Base URL of human_interaction links; default none (the email says how to answer through the API). */
-  publicBaseUrl?: string | undefined;
+  /** Base URL of human_interaction links, or a function answering it once known (a server on port 0); default none (the email says how to answer through the API). */
+  publicBaseUrl?: string | (() => string | undefined) | undefined;
   /** Fire block workflow schedules in this process. Default true when the engine runs instances. */
   scheduler?: boolean;
 };

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { Client } from 'pg';
 import { createServerLogger, generateMasterKey, loadServerConfig, startServer } from '@petrel/server';
-import { POSTGRES_URL, createTestSchema } from '@petrel/testing';
+import { POSTGRES_URL, createTestSchema, startTestSmtpServer } from '@petrel/testing';
 import { captureLogs } from '../helpers/test-app.ts';
 
 function tempDir(t: { after(fn: () => void): void }): string {
@@ -162,4 +162,47 @@ test('serves on PostgreSQL when PETREL_DATABASE_URL is set', async (t) => {
   const tables = await admin.query(`select table_name from information_schema.tables where table_schema = $1 order by 1`, [schema]);
   assert.ok(tables.rows.some((row: { table_name: string }) => row.table_name === 'server_migrations'));
   assert.ok(tables.rows.some((row: { table_name: string }) => row.table_name === 'credentials'));
+});
+
+test('human_interaction emails of a server on port 0 link to the port it got, and the link answers there', async (t) => {
+  const dir = tempDir(t);
+  await using smtp = await startTestSmtpServer();
+  const config = loadServerConfig({ PETREL_DATA_DIR: dir, PETREL_PORT: '0', PETREL_SMTP_HOST: smtp.host, PETREL_SMTP_PORT: String(smtp.port) });
+  await using server = await startServer({ config, logger: createServerLogger({ level: 'silent' }) });
+  const key = server.bootstrap?.apiKey.api_key ?? '';
+  const send = async (path: string, body: string, type: string): Promise<Record<string, unknown>> => {
+    const response = await fetch(`${server.url}${path}`, { method: 'POST', body, headers: { 'x-api-key': key, 'content-type': type } });
+    assert.ok(response.ok, `${path}: ${response.status} ${await response.clone().text()}`);
+    return (await response.json()) as Record<string, unknown>;
+  };
+  const workflow = await send(
+    '/v1/workflows',
+    `title: Needs approval
+workflow_definition:
+  parameters: []
+  blocks:
+    - block_type: human_interaction
+      label: review
+      recipients: [boss@example.com]
+      subject: Please review
+      body: A run needs you.
+      timeout_seconds: 600
+`,
+    'application/x-yaml',
+  );
+  const run = await send('/v1/run/workflows', JSON.stringify({ workflow_id: workflow['workflow_permanent_id'] }), 'application/json');
+  const [mail] = await smtp.waitFor(1, 60_000);
+  const approve = /Approve: (\S+)/.exec(mail?.email.text ?? '')?.[1] ?? '';
+  assert.equal(new URL(approve).origin, server.url, `the link is on the port the server listens on: ${approve}`);
+  const followed = await fetch(approve, { headers: { accept: 'text/html' } });
+  assert.equal(followed.status, 200, await followed.clone().text());
+  assert.match(await followed.text(), /your answer \(approve\) was recorded/);
+  const runId = String(run['run_id']);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const status = ((await (await fetch(`${server.url}/v1/runs/${runId}`, { headers: { 'x-api-key': key } })).json()) as { status: string }).status;
+    if (status === 'completed') break;
+    assert.ok(Date.now() < deadline, `the run did not complete (${status})`);
+    await sleep(100);
+  }
 });

@@ -33,12 +33,16 @@ describe('human_interaction and workflow_trigger', () => {
   let petrel: LocalPetrel;
   let smtp: TestSmtpServer;
 
+  // A function: asked when a link is made (a server learns its URL only once it listens), here set after the start.
+  let publicBaseUrl: string | undefined;
+
   before(async () => {
     smtp = await startTestSmtpServer();
     petrel = await startLocalPetrel({
       mailer: createSmtpMailer({ host: smtp.host, port: smtp.port, ignoreTls: true }),
-      service: { publicBaseUrl: 'https://petrel.example', humanInteractionSecret: () => 'org-secret' },
+      service: { publicBaseUrl: () => publicBaseUrl, humanInteractionSecret: () => 'org-secret' },
     });
+    publicBaseUrl = 'https://petrel.example';
   });
   after(async () => {
     await petrel.close();
