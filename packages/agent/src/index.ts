@@ -74,8 +74,8 @@ export { historyLine, openRunBrowser, recordExchanges } from './loop/agent-step.
 
 export { TASK_WORKFLOW_NAME, TASK_WORKFLOW_VERSION, createTaskWorkflow, taskInput, taskWorkflowResolver } from './task/task-workflow.ts';
 export type { TaskKind, TaskWorkflowParams } from './task/task-workflow.ts';
-export { toTaskRunResponse, downloadedFileName } from './task/task-response.ts';
-export type { ArtifactUrlBuilder, TaskResponseOptions } from './task/task-response.ts';
+export { toTaskRunResponse, downloadedFileName, maskHeaders, runUsage, runFailureReason, runTimes } from './task/task-response.ts';
+export type { ArtifactUrlBuilder, TaskResponseOptions, RunUsage } from './task/task-response.ts';
 export { DEFAULT_LOGIN_PROMPT, createTaskService } from './task/task-service.ts';
 export type { RunTaskOptions, TaskService, TaskServiceOptions } from './task/task-service.ts';
 

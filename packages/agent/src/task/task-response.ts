@@ -21,9 +21,50 @@ export type TaskResponseOptions = {
 
 const AGENT_STEP = /(^|[^a-z])agent-step-\d+$/;
 
-function maskHeaders(headers: Record<string, string> | null | undefined): Record<string, string> | null | undefined {
+/** Header values replaced by `********`, names kept: how a run echoes `cdp_connect_headers` (task and workflow runs alike). No headers stay as they were (null or undefined). */
+export function maskHeaders<T extends null | undefined>(headers: Record<string, string> | T): Record<string, string> | T {
   if (!headers) return headers;
   return Object.fromEntries(Object.keys(headers).map((name) => [name, '********']));
+}
+
+/** Token counts and cost of an LLM call or a run. */
+export type RunUsage = { inputTokens: number; outputTokens: number; costUsd: number | null };
+
+/** A run's token and cost totals: its outcome's once it finished, otherwise the sum of what its steps recorded so far (cost rounded to 1e-6 USD; null while no price is known). */
+export function runUsage(outcome: RunUsage | undefined, steps: ReadonlyArray<RunUsage | undefined>): { inputTokens: number; outputTokens: number; cost: number | null } {
+  if (outcome) return { inputTokens: outcome.inputTokens, outputTokens: outcome.outputTokens, cost: outcome.costUsd };
+  let inputTokens = 0;
+  let outputTokens = 0;
+  let cost: number | null = null;
+  for (const usage of steps) {
+    if (!usage) continue;
+    inputTokens += usage.inputTokens;
+    outputTokens += usage.outputTokens;
+    if (usage.costUsd !== null) cost = Math.round(((cost ?? 0) + usage.costUsd) * 1e6) / 1e6;
+  }
+  return { inputTokens, outputTokens, cost };
+}
+
+/** The failure reason a run shows: its outcome's, unless the instance errored (its error) or was terminated (a cancel). */
+export function runFailureReason(details: Pick<InstanceDetails, 'status' | 'error'>, outcomeReason: string | null | undefined): string | null {
+  if (details.status === 'errored' && details.error) return `${details.error.code ?? details.error.name}: ${details.error.message}`;
+  if (details.status === 'terminated') return 'The run was canceled.';
+  return outcomeReason ?? null;
+}
+
+/** The times and dashboard link of a run (Skyvern's `BaseRunResponse` fields), from its instance. */
+export function runTimes(
+  details: Pick<InstanceDetails, 'id' | 'createdAt' | 'modifiedAt' | 'startedAt' | 'endedAt'>,
+  appUrl: ((runId: string) => string | null) | undefined,
+): Pick<TaskRunResponse, 'created_at' | 'modified_at' | 'queued_at' | 'started_at' | 'finished_at' | 'app_url'> {
+  return {
+    created_at: details.createdAt.toISOString(),
+    modified_at: details.modifiedAt.toISOString(),
+    queued_at: details.createdAt.toISOString(),
+    started_at: details.startedAt?.toISOString() ?? null,
+    finished_at: details.endedAt?.toISOString() ?? null,
+    app_url: appUrl?.(details.id) ?? null,
+  };
 }
 
 /** The names downloaded files get: the download suffix when one was given (numbered from the second file). */
@@ -48,20 +89,7 @@ export function toTaskRunResponse(details: InstanceDetails, options: TaskRespons
   const waitingForHuman = details.steps.some((s) => s.type === 'waitForEvent' && s.status === 'waiting' && s.eventType === TOTP_EVENT_TYPE);
   const status = toRunStatus({ instanceStatus: details.status, outcomeStatus: outcome?.status ?? null, waitingForHuman });
 
-  let inputTokens = 0;
-  let outputTokens = 0;
-  let cost: number | null = null;
-  if (outcome) {
-    inputTokens = outcome.usage.inputTokens;
-    outputTokens = outcome.usage.outputTokens;
-    cost = outcome.usage.costUsd;
-  } else {
-    for (const record of records) {
-      inputTokens += record.usage.inputTokens;
-      outputTokens += record.usage.outputTokens;
-      if (record.usage.costUsd !== null) cost = Math.round(((cost ?? 0) + record.usage.costUsd) * 1e6) / 1e6;
-    }
-  }
+  const usage = runUsage(outcome?.usage, records.map((record) => record.usage));
   const files: DownloadedFile[] = outcome ? outcome.downloadedFiles : records.flatMap((r) => r.downloads);
   const downloaded: FileInfo[] = files.map((file, index) => ({
     url: file.artifactId ? url(file.artifactId) : file.sourceUrl,
@@ -72,9 +100,6 @@ export function toTaskRunResponse(details: InstanceDetails, options: TaskRespons
     artifact_id: file.artifactId,
   }));
   const screenshots = outcome ? outcome.screenshotArtifactIds : records.flatMap((r) => r.screenshotArtifactIds).toReversed();
-  let failureReason = outcome?.failureReason ?? null;
-  if (details.status === 'errored' && details.error) failureReason = `${details.error.code ?? details.error.name}: ${details.error.message}`;
-  if (details.status === 'terminated') failureReason = 'The run was canceled.';
   const errors: RunError[] = outcome?.errors ?? [];
   const runRequest = params.runRequest ?? (request ? { ...request, cdp_connect_headers: maskHeaders(request.cdp_connect_headers) } : null);
   return {
@@ -85,13 +110,8 @@ export function toTaskRunResponse(details: InstanceDetails, options: TaskRespons
     recording_url: outcome?.recordingArtifactId ? url(outcome.recordingArtifactId) : null,
     recording_archived: false,
     screenshot_urls: screenshots.map(url),
-    failure_reason: failureReason,
-    created_at: details.createdAt.toISOString(),
-    modified_at: details.modifiedAt.toISOString(),
-    queued_at: details.createdAt.toISOString(),
-    started_at: details.startedAt?.toISOString() ?? null,
-    finished_at: details.endedAt?.toISOString() ?? null,
-    app_url: options.appUrl?.(details.id) ?? null,
+    failure_reason: runFailureReason(details, outcome?.failureReason),
+    ...runTimes(details, options.appUrl),
     browser_session_id: request?.browser_session_id ?? null,
     browser_profile_id: request?.browser_profile_id ?? null,
     max_screenshot_scrolls: request?.max_screenshot_scrolls ?? null,
@@ -101,8 +121,8 @@ export function toTaskRunResponse(details: InstanceDetails, options: TaskRespons
     run_type: request?.engine === 'skyvern-2.0' ? 'task_v2' : 'task_v1',
     run_with: 'agent',
     run_request: runRequest,
-    input_tokens: inputTokens,
-    output_tokens: outputTokens,
-    total_cost: cost,
+    input_tokens: usage.inputTokens,
+    output_tokens: usage.outputTokens,
+    total_cost: usage.cost,
   };
 }

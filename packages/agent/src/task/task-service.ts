@@ -8,7 +8,7 @@ import type { Engine } from '@petrel/engine';
 import type { z } from 'zod';
 import { compileExtractionSchema } from '../extraction/extraction-schema.ts';
 import type { AgentRuntime } from '../runtime/agent-runtime.ts';
-import { toTaskRunResponse } from './task-response.ts';
+import { maskHeaders, toTaskRunResponse } from './task-response.ts';
 import type { TaskResponseOptions } from './task-response.ts';
 import { TASK_WORKFLOW_NAME, createTaskWorkflow } from './task-workflow.ts';
 import type { TaskWorkflowParams } from './task-workflow.ts';
@@ -70,6 +70,25 @@ function parse<T>(schema: z.ZodType<T>, input: unknown, op: string): T {
   const issues = result.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
   const first = issues[0];
   throw new PetrelError('VALIDATION_FAILED', `${op}: ${first ? `${first.field}: ${first.message}` : 'invalid request'}`, { details: issues });
+}
+
+/** The task fields of what the login and download helpers share (Skyvern's `BaseRunBlockRequest`). */
+function runBlockTaskFields(block: LoginRequest | DownloadFilesRequest): Partial<TaskRunRequest> {
+  return {
+    url: block.url,
+    webhook_url: block.webhook_url,
+    totp_identifier: block.totp_identifier,
+    totp_url: block.totp_url,
+    browser_session_id: block.browser_session_id,
+    browser_address: block.browser_address,
+    extra_http_headers: block.extra_http_headers,
+    cdp_connect_headers: block.cdp_connect_headers,
+  };
+}
+
+/** A helper's request as the run echoes it: the CDP handshake headers masked. */
+function maskedRunRequest(block: LoginRequest | DownloadFilesRequest): Record<string, unknown> {
+  return { ...block, cdp_connect_headers: maskHeaders(block.cdp_connect_headers) };
 }
 
 function isTaskRunId(runId: string): boolean {
@@ -175,25 +194,14 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
       await runtime.credentials.get(namespace, login.credential_id);
       const request = parse(
         TaskRunRequestSchema,
-        {
-          prompt: login.prompt ?? DEFAULT_LOGIN_PROMPT,
-          url: login.url,
-          max_steps: 10,
-          webhook_url: login.webhook_url,
-          totp_identifier: login.totp_identifier,
-          totp_url: login.totp_url,
-          browser_session_id: login.browser_session_id,
-          browser_address: login.browser_address,
-          extra_http_headers: login.extra_http_headers,
-          cdp_connect_headers: login.cdp_connect_headers,
-        },
+        { ...runBlockTaskFields(login), prompt: login.prompt ?? DEFAULT_LOGIN_PROMPT, max_steps: 10 },
         'runs.login',
       );
       check(request, 'runs.login');
       return start(namespace, {
         kind: 'login',
         request,
-        runRequest: { ...login, cdp_connect_headers: login.cdp_connect_headers ? Object.fromEntries(Object.keys(login.cdp_connect_headers).map((k) => [k, '********'])) : login.cdp_connect_headers },
+        runRequest: maskedRunRequest(login),
         credentials: { credential: login.credential_id },
       });
     },
@@ -203,16 +211,9 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
       const request = parse(
         TaskRunRequestSchema,
         {
+          ...runBlockTaskFields(download),
           prompt: `${download.navigation_goal.trim()}\nThe goal is reached when the file download has started; download it with the download tool.`,
-          url: download.url,
           max_steps: download.max_steps_per_run ?? 10,
-          webhook_url: download.webhook_url,
-          totp_identifier: download.totp_identifier,
-          totp_url: download.totp_url,
-          browser_session_id: download.browser_session_id,
-          browser_address: download.browser_address,
-          extra_http_headers: download.extra_http_headers,
-          cdp_connect_headers: download.cdp_connect_headers,
         },
         'runs.download_files',
       );
@@ -220,7 +221,7 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
       return start(namespace, {
         kind: 'download_files',
         request,
-        runRequest: { ...download, cdp_connect_headers: download.cdp_connect_headers ? Object.fromEntries(Object.keys(download.cdp_connect_headers).map((k) => [k, '********'])) : download.cdp_connect_headers },
+        runRequest: maskedRunRequest(download),
         completeOnDownload: true,
         downloadSuffix: download.download_suffix ?? null,
         downloadTimeoutMs: download.download_timeout ? Math.round(download.download_timeout * 1000) : null,

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { toRunStatus } from '@petrel/protocol';
 import type { FileInfo, RunError, WorkflowResponse, WorkflowRunBlock, WorkflowRunResponse, WorkflowRunTimeline } from '@petrel/protocol';
 import type { InstanceDetails, StepInfo } from '@petrel/engine';
-import { TOTP_EVENT_TYPE } from '@petrel/agent';
+import { TOTP_EVENT_TYPE, maskHeaders, runFailureReason, runTimes, runUsage } from '@petrel/agent';
 import type { ParsedBlockWorkflow } from '../definition/parse-definition.ts';
 import { walkBlocks } from '../definition/block-fields.ts';
 import { blockStepName, isBlockRecord, isWorkflowRunOutcome, runOutputOf } from '../interpreter/run-types.ts';
@@ -21,11 +21,6 @@ export type WorkflowResponseOptions = {
   /** The dashboard URL of a run; default none. */
   appUrl?: (runId: string) => string | null;
 };
-
-function maskHeaders(headers: Record<string, string> | null | undefined): Record<string, string> | null {
-  if (!headers) return null;
-  return Object.fromEntries(Object.keys(headers).map((name) => [name, '********']));
-}
 
 /** Skyvern's `Workflow` of a saved version. */
 export function toWorkflowResponse(row: WorkflowVersionRow): WorkflowResponse {
@@ -54,7 +49,7 @@ export function toWorkflowResponse(row: WorkflowVersionRow): WorkflowResponse {
     max_screenshot_scrolls: definition.max_screenshot_scrolls ?? null,
     max_elapsed_time_minutes: definition.max_elapsed_time_minutes ?? null,
     extra_http_headers: definition.extra_http_headers ?? null,
-    cdp_connect_headers: maskHeaders(definition.cdp_connect_headers),
+    cdp_connect_headers: maskHeaders(definition.cdp_connect_headers ?? null),
     run_with: definition.run_with,
     ai_fallback: definition.ai_fallback,
     cache_key: definition.cache_key ?? null,
@@ -107,26 +102,10 @@ export function toWorkflowRunResponse(details: InstanceDetails, options: Workflo
   const url = (id: string): string => options.artifactUrl?.(id) ?? id;
   const status = toRunStatus({ instanceStatus: details.status, outcomeStatus: outcome?.status ?? null, waitingForHuman: isWaitingForHuman(details) });
 
-  let inputTokens = 0;
-  let outputTokens = 0;
-  let cost: number | null = null;
-  if (outcome) {
-    ({ inputTokens, outputTokens } = outcome.usage);
-    cost = outcome.usage.costUsd;
-  } else {
-    for (const record of records) {
-      if (!record.usage) continue;
-      inputTokens += record.usage.inputTokens;
-      outputTokens += record.usage.outputTokens;
-      if (record.usage.costUsd !== null) cost = Math.round(((cost ?? 0) + record.usage.costUsd) * 1e6) / 1e6;
-    }
-  }
+  const usage = runUsage(outcome?.usage, records.map((record) => record.usage));
   const files = outcome ? outcome.downloadedFiles : records.flatMap((record) => record.downloadedFiles);
   const screenshots = outcome ? outcome.screenshotArtifactIds : records.flatMap((record) => record.screenshotArtifactIds).toReversed();
   const errors: RunError[] = outcome ? outcome.errors : records.filter((record) => record.status !== 'completed').flatMap((record) => record.errorCodes);
-  let failureReason = outcome?.failureReason ?? null;
-  if (details.status === 'errored' && details.error) failureReason = `${details.error.code ?? details.error.name}: ${details.error.message}`;
-  if (details.status === 'terminated') failureReason = 'The run was canceled.';
   const output = outcome?.outputs ?? (records.length > 0 || outcome ? runOutputOf(records) : null);
   const setup = details.steps.find((s) => s.type === 'do' && s.name === 'run:setup' && s.status === 'complete')?.output as { seedSource?: string } | undefined;
   const seed = outcome?.browserSeedSource ?? setup?.seedSource ?? null;
@@ -138,13 +117,8 @@ export function toWorkflowRunResponse(details: InstanceDetails, options: Workflo
     recording_url: outcome?.recordingArtifactId ? url(outcome.recordingArtifactId) : null,
     recording_archived: false,
     screenshot_urls: screenshots.map(url),
-    failure_reason: failureReason,
-    created_at: details.createdAt.toISOString(),
-    modified_at: details.modifiedAt.toISOString(),
-    queued_at: details.createdAt.toISOString(),
-    started_at: details.startedAt?.toISOString() ?? null,
-    finished_at: details.endedAt?.toISOString() ?? null,
-    app_url: options.appUrl?.(details.id) ?? null,
+    failure_reason: runFailureReason(details, outcome?.failureReason),
+    ...runTimes(details, options.appUrl),
     browser_session_id: request.browser_session_id ?? null,
     browser_profile_id: request.browser_profile_id ?? null,
     max_screenshot_scrolls: request.max_screenshot_scrolls ?? null,
@@ -156,7 +130,7 @@ export function toWorkflowRunResponse(details: InstanceDetails, options: Workflo
     ai_fallback: request.ai_fallback ?? null,
     script_id: null,
     browser_seed_source: seed === 'fresh' || seed === 'own_memory' || seed === 'profile' || seed === 'session' ? seed : null,
-    run_request: { ...request, workflow_id: params.workflowPermanentId, cdp_connect_headers: maskHeaders(request.cdp_connect_headers) },
+    run_request: { ...request, workflow_id: params.workflowPermanentId, cdp_connect_headers: maskHeaders(request.cdp_connect_headers ?? null) },
     workflow_permanent_id: params.workflowPermanentId,
     workflow_id: params.workflowId,
     workflow_version: params.version,
@@ -164,9 +138,9 @@ export function toWorkflowRunResponse(details: InstanceDetails, options: Workflo
     parameters: params.parameters ?? {},
     developer_user_id: params.developerUserId ?? null,
     parent_run_id: params.parentRunId ?? null,
-    input_tokens: inputTokens,
-    output_tokens: outputTokens,
-    total_cost: cost,
+    input_tokens: usage.inputTokens,
+    output_tokens: usage.outputTokens,
+    total_cost: usage.cost,
   };
 }
 
