@@ -179,35 +179,45 @@ export const RunErrorSchema = z
 /** A reported run error. */
 export type RunError = z.infer<typeof RunErrorSchema>;
 
+/** The fields every run response has between `output` and `run_type` (Skyvern's `BaseRunResponse`); task and workflow runs spread them. */
+export const BASE_RUN_RESPONSE_FIELDS = {
+  downloaded_files: z.array(FileInfoSchema).nullable(),
+  recording_url: z.string().nullable(),
+  recording_archived: z.boolean(),
+  screenshot_urls: z.array(z.string()).nullable().describe('Newest first.'),
+  failure_reason: z.string().nullable(),
+  created_at: z.string().describe('ISO-8601 time, UTC.'),
+  modified_at: z.string(),
+  queued_at: z.string().nullable(),
+  started_at: z.string().nullable(),
+  finished_at: z.string().nullable(),
+  app_url: z.string().nullable(),
+  browser_session_id: z.string().nullable(),
+  browser_profile_id: z.string().nullable(),
+  max_screenshot_scrolls: z.int().nullable(),
+  script_run: z.null().describe('Code replay is not built: always null.'),
+  errors: z.array(RunErrorSchema),
+  step_count: z.int().nullable(),
+};
+
+/** Petrel's model usage totals, the last fields of every run response. */
+export const RUN_USAGE_FIELDS = {
+  input_tokens: z.int().describe('Petrel: model input tokens of the run so far.'),
+  output_tokens: z.int().describe('Petrel: model output tokens of the run so far.'),
+  total_cost: z.number().nullable().describe('Petrel: model cost in US dollars when the model\'s prices are known.'),
+};
+
 /** The response of task runs (`POST /v1/run/tasks`, `GET /v1/runs/{tsk_id}`). */
 export const TaskRunResponseSchema = z
   .object({
     run_id: z.string().describe('`tsk_…` (`tsk_v2_…` for skyvern-2.0).'),
     status: z.enum(RUN_STATUSES),
     output: z.unknown().nullable().describe('The extracted data; null until the run completes (or when nothing was extracted).'),
-    downloaded_files: z.array(FileInfoSchema).nullable(),
-    recording_url: z.string().nullable(),
-    recording_archived: z.boolean(),
-    screenshot_urls: z.array(z.string()).nullable().describe('Newest first.'),
-    failure_reason: z.string().nullable(),
-    created_at: z.string().describe('ISO-8601 time, UTC.'),
-    modified_at: z.string(),
-    queued_at: z.string().nullable(),
-    started_at: z.string().nullable(),
-    finished_at: z.string().nullable(),
-    app_url: z.string().nullable(),
-    browser_session_id: z.string().nullable(),
-    browser_profile_id: z.string().nullable(),
-    max_screenshot_scrolls: z.int().nullable(),
-    script_run: z.null().describe('Code replay is not built: always null.'),
-    errors: z.array(RunErrorSchema),
-    step_count: z.int().nullable(),
+    ...BASE_RUN_RESPONSE_FIELDS,
     run_type: z.enum(RUN_TYPES),
     run_with: z.literal('agent'),
     run_request: z.record(z.string(), z.unknown()).nullable().describe('The request, as parsed.'),
-    input_tokens: z.int().describe('Petrel: model input tokens of the run so far.'),
-    output_tokens: z.int().describe('Petrel: model output tokens of the run so far.'),
-    total_cost: z.number().nullable().describe('Petrel: model cost in US dollars when the model\'s prices are known.'),
+    ...RUN_USAGE_FIELDS,
   })
   .meta({ id: 'TaskRunResponse' });
 /** A task run as the API shows it. */

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { RUN_STATUSES } from '../status.ts';
 import { PageQuerySchema } from './pagination.ts';
-import { FileInfoSchema, ModelOverrideSchema, RunErrorSchema } from './task-run-schemas.ts';
+import { BASE_RUN_RESPONSE_FIELDS, ModelOverrideSchema, RUN_USAGE_FIELDS } from './task-run-schemas.ts';
 import { BLOCK_WORKFLOW_STATUSES } from './workflow-definition.ts';
 
 const oneOrMany = <T extends z.ZodType>(item: T) =>
@@ -133,23 +133,7 @@ export const WorkflowRunResponseSchema = z
       .record(z.string(), z.unknown())
       .nullable()
       .describe('`{ "<label>_output": …, "extracted_information": [...] }` for every block that ran (also while running and after a failure).'),
-    downloaded_files: z.array(FileInfoSchema).nullable(),
-    recording_url: z.string().nullable(),
-    recording_archived: z.boolean(),
-    screenshot_urls: z.array(z.string()).nullable().describe('Newest first.'),
-    failure_reason: z.string().nullable(),
-    created_at: z.string(),
-    modified_at: z.string(),
-    queued_at: z.string().nullable(),
-    started_at: z.string().nullable(),
-    finished_at: z.string().nullable(),
-    app_url: z.string().nullable(),
-    browser_session_id: z.string().nullable(),
-    browser_profile_id: z.string().nullable(),
-    max_screenshot_scrolls: z.int().nullable(),
-    script_run: z.null(),
-    errors: z.array(RunErrorSchema),
-    step_count: z.int().nullable(),
+    ...BASE_RUN_RESPONSE_FIELDS,
     run_type: z.literal('workflow_run'),
     run_with: z.literal('agent'),
     ai_fallback: z.boolean().nullable(),
@@ -163,9 +147,7 @@ export const WorkflowRunResponseSchema = z
     parameters: z.record(z.string(), z.unknown()).describe('The run\'s parameter values (credentials as their ids).'),
     developer_user_id: z.string().nullable(),
     parent_run_id: z.string().nullable().describe('Petrel: the run whose workflow_trigger block started this one.'),
-    input_tokens: z.int(),
-    output_tokens: z.int(),
-    total_cost: z.number().nullable(),
+    ...RUN_USAGE_FIELDS,
   })
   .meta({ id: 'WorkflowRunResponse' });
 /** A workflow run as the API shows it. */

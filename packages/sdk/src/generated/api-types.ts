@@ -829,6 +829,9 @@ export interface WorkflowRunResponse {
    */
   screenshotUrls: string[] | null;
   failureReason: string | null;
+  /**
+   * ISO-8601 time, UTC.
+   */
   createdAt: string;
   modifiedAt: string;
   queuedAt: string | null;
@@ -838,6 +841,9 @@ export interface WorkflowRunResponse {
   browserSessionId: string | null;
   browserProfileId: string | null;
   maxScreenshotScrolls: number | null;
+  /**
+   * Code replay is not built: always null.
+   */
   scriptRun: null;
   errors: UserDefinedError[];
   stepCount: number | null;
@@ -876,8 +882,17 @@ export interface WorkflowRunResponse {
    * Petrel: the run whose workflow_trigger block started this one.
    */
   parentRunId: string | null;
+  /**
+   * Petrel: model input tokens of the run so far.
+   */
   inputTokens: number;
+  /**
+   * Petrel: model output tokens of the run so far.
+   */
   outputTokens: number;
+  /**
+   * Petrel: model cost in US dollars when the model's prices are known.
+   */
   totalCost: number | null;
 }
 export interface WorkflowRunTimeline {
