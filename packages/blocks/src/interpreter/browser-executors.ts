@@ -155,6 +155,23 @@ function criteriaOf(block: { complete_criterion?: string | null | undefined; ter
   };
 }
 
+/** What the navigating blocks (task, navigation) tell the agent: the goal, start page, limits, criteria, 2FA and downloads. */
+function navigationOptions(block: TaskBlock | NavigationBlock, ctx: DurableBlockContext, goal: string): AgentBlockOptions {
+  return {
+    goal,
+    url: nonEmpty(block.url),
+    maxSteps: maxStepsOf(ctx, block.max_steps_per_run),
+    retries: block.max_retries,
+    planning: block.engine === 'skyvern-2.0',
+    errorCodeMapping: block.error_code_mapping ?? null,
+    ...criteriaOf(block),
+    totpIdentifier: nonEmpty(block.totp_identifier),
+    totpUrl: nonEmpty(block.totp_verification_url),
+    completeOnDownload: block.complete_on_download,
+    downloadSuffix: nonEmpty(block.download_suffix),
+  };
+}
+
 /** `task`: navigate towards `navigation_goal`, then extract `data_extraction_goal` (an extraction only when there is no navigation goal). */
 export async function executeTaskBlock(block: TaskBlock, ctx: DurableBlockContext): Promise<BlockResult> {
   checkEngine(block.engine, 'task');
@@ -164,37 +181,15 @@ export async function executeTaskBlock(block: TaskBlock, ctx: DurableBlockContex
   if (!goal) throw new PetrelError('VALIDATION_FAILED', 'task: navigation_goal or data_extraction_goal is required', { details: { field: 'navigation_goal' } });
   const schema = normalizeDataSchema(block.data_schema);
   return runAgentBlock(ctx, {
-    goal,
-    url: nonEmpty(block.url),
-    maxSteps: maxStepsOf(ctx, block.max_steps_per_run),
-    retries: block.max_retries,
-    planning: block.engine === 'skyvern-2.0',
+    ...navigationOptions(block, ctx, goal),
     ...(extractionGoal ? { dataExtractionSchema: schema ?? extractionGoal, extractionGoal } : {}),
-    errorCodeMapping: block.error_code_mapping ?? null,
-    ...criteriaOf(block),
-    totpIdentifier: nonEmpty(block.totp_identifier),
-    totpUrl: nonEmpty(block.totp_verification_url),
-    completeOnDownload: block.complete_on_download,
-    downloadSuffix: nonEmpty(block.download_suffix),
   });
 }
 
 /** `navigation`: the agent until `navigation_goal` is reached. */
 export async function executeNavigationBlock(block: NavigationBlock, ctx: DurableBlockContext): Promise<BlockResult> {
   checkEngine(block.engine, 'navigation');
-  return runAgentBlock(ctx, {
-    goal: block.navigation_goal,
-    url: nonEmpty(block.url),
-    maxSteps: maxStepsOf(ctx, block.max_steps_per_run),
-    retries: block.max_retries,
-    planning: block.engine === 'skyvern-2.0',
-    errorCodeMapping: block.error_code_mapping ?? null,
-    ...criteriaOf(block),
-    totpIdentifier: nonEmpty(block.totp_identifier),
-    totpUrl: nonEmpty(block.totp_verification_url),
-    completeOnDownload: block.complete_on_download,
-    downloadSuffix: nonEmpty(block.download_suffix),
-  });
+  return runAgentBlock(ctx, navigationOptions(block, ctx, block.navigation_goal));
 }
 
 /** `login`: the agent logs in with the run's credentials (their values are typed, never shown). */
