@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -175,21 +175,7 @@ test('human_interaction emails of a server on port 0 link to the port it got, an
     assert.ok(response.ok, `${path}: ${response.status} ${await response.clone().text()}`);
     return (await response.json()) as Record<string, unknown>;
   };
-  const workflow = await send(
-    '/v1/workflows',
-    `title: Needs approval
-workflow_definition:
-  parameters: []
-  blocks:
-    - block_type: human_interaction
-      label: review
-      recipients: [boss@example.com]
-      subject: Please review
-      body: A run needs you.
-      timeout_seconds: 600
-`,
-    'application/x-yaml',
-  );
+  const workflow = await send('/v1/workflows', readFileSync(new URL('../fixtures/block-workflows/approval.yaml', import.meta.url), 'utf8'), 'application/x-yaml');
   const run = await send('/v1/run/workflows', JSON.stringify({ workflow_id: workflow['workflow_permanent_id'] }), 'application/json');
   const [mail] = await smtp.waitFor(1, 60_000);
   const approve = /Approve: (\S+)/.exec(mail?.email.text ?? '')?.[1] ?? '';

@@ -4,6 +4,7 @@
 // human_interaction answered through the emailed link, a run indexed by the consumer when its row
 // is missing, and schedules firing once per firing.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { createMemoryMailer } from '@petrel/blocks';
 import { createSessionManager, findChromium } from '@petrel/browser';
@@ -41,20 +42,7 @@ workflow_definition:
       wait_sec: 0
 `;
 
-const APPROVAL_WORKFLOW = `title: Needs approval
-workflow_definition:
-  parameters: []
-  blocks:
-    - block_type: human_interaction
-      label: review
-      recipients: [boss@example.com]
-      subject: Please review
-      body: A run needs you.
-      timeout_seconds: 600
-    - block_type: wait
-      label: after
-      wait_sec: 0
-`;
+const APPROVAL_WORKFLOW = readFileSync(new URL('../fixtures/block-workflows/approval.yaml', import.meta.url), 'utf8');
 
 async function body<T = Json>(response: Response): Promise<T> {
   return (await response.json()) as T;
