@@ -21,7 +21,8 @@ test('examples/sdk/quickstart.ts runs a task against a server', needsChromium, a
     env: { ...process.env, PETREL_URL: live.url, PETREL_API_KEY: live.apiKey, TASK_URL: `${stage.portal.url}/login` },
     timeout: 120_000,
   });
-  assert.equal(stdout.trim(), 'completed {"site_name":"echo"}');
+  // The fake model read the site's name off the sign-in page it was shown.
+  assert.equal(stdout.trim(), 'completed {"site_name":"Ember Supply"}');
 });
 
 test('examples/sdk/tour.ts runs offline in one process', needsChromium, async () => {

@@ -117,7 +117,7 @@ test('the packed SDK installs into an empty project, type-checks and runs agains
     assert.equal(result.ok, false);
     if (needsChromium.skip === false) {
       const task = await run(node, [join(project, 'out/quickstart.js')], { cwd: project, env, timeout: 120_000 });
-      assert.equal(task.stdout.trim(), 'completed {"site_name":"echo"}');
+      assert.equal(task.stdout.trim(), 'completed {"site_name":"Ember Supply"}');
     }
     t.diagnostic(`ran on Node ${result.node}${needsChromium.skip === false ? ', with a task' : ''}`);
   }
