@@ -495,8 +495,13 @@ export async function openRunContext(init: RunContextInit): Promise<RunContext> 
   }
 
   /** Waits for navigation, network and DOM to be quiet after an action, up to the settle cap. */
-  async function settle(page: Page, frame: Frame, navigationsBefore: number, capMs: number): Promise<void> {
+  /**
+   * Waits (up to `capMs`) until the page has no pending navigation, no busy requests and a quiet DOM.
+   * Returns whether the page tried to open a new tab meanwhile, so the caller can wait for that tab.
+   */
+  async function settle(page: Page, frame: Frame, navigationsBefore: number, capMs: number): Promise<{ popup: boolean }> {
     const deadline = Date.now() + capMs;
+    let popup = false;
     const state = stateOf(page);
     const busy = () => {
       const now = Date.now();
@@ -506,24 +511,41 @@ export async function openRunContext(init: RunContextInit): Promise<RunContext> 
       return false;
     };
     await waitUntil(state, () => state.navRequests.size === 0 || page.isClosed(), deadline);
-    if (page.isClosed()) return;
+    if (page.isClosed()) return { popup };
     const navigated = state.navigations !== navigationsBefore;
     if (navigated) await page.waitForLoadState('domcontentloaded', { timeout: Math.max(1, deadline - Date.now()) }).catch(() => {});
     for (let round = 0; round < 10 && Date.now() < deadline; round++) {
       // Requests older than 10 s stop counting without an event, so re-check at least that often.
       await waitUntil(state, () => !busy() || page.isClosed(), Math.min(deadline, Date.now() + 10_000));
-      if (page.isClosed() || state.dialogs.length > 0) return;
+      if (page.isClosed() || state.dialogs.length > 0) return { popup };
       const target = navigated || frame.isDetached() ? page.mainFrame() : frame;
       const remaining = Math.max(1, deadline - Date.now());
       try {
-        await callPage(target, { op: 'settleWait', quietMs: options.settle.quietMs, capMs: remaining }, remaining + 500);
+        const waited = await callPage<{ quiet: boolean; popup: boolean } | null>(target, { op: 'settleWait', quietMs: options.settle.quietMs, capMs: remaining }, remaining + 500);
+        popup ||= waited?.popup === true;
       } catch {
         // The document was replaced while waiting (a late navigation): wait for the new one.
         await page.waitForLoadState('domcontentloaded', { timeout: Math.max(1, deadline - Date.now()) }).catch(() => {});
         continue;
       }
-      if (!busy() && state.navRequests.size === 0) return;
+      if (!busy() && state.navRequests.size === 0) return { popup };
     }
+    return { popup };
+  }
+
+  /** Resolves when a page not in `before` has been attached to the context, or at the deadline. */
+  function waitForNewPage(before: Set<Page>, deadline: number): Promise<void> {
+    if (pages.some((p) => !before.has(p))) return Promise.resolve();
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearTimeout(timer);
+        context.off('page', finish);
+        resolve();
+      };
+      const timer = setTimeout(finish, Math.max(0, deadline - Date.now()));
+      // `attach` (registered first) has already added the page when this listener runs.
+      context.on('page', finish);
+    });
   }
 
   /** Runs `work`; if the page opens a dialog first, returns that dialog instead (the work stays blocked until it is handled). */
@@ -804,7 +826,11 @@ export async function openRunContext(init: RunContextInit): Promise<RunContext> 
         readValue = outcome.value?.value;
         if (outcome.value?.download) changed.download = outcome.value.download;
         const current = active && !active.isClosed() ? active : page;
-        if (current === page) await settle(page, resolved.frame, navigationsBefore, options.settle.capMs);
+        if (current === page) {
+          const settled = await settle(page, resolved.frame, navigationsBefore, options.settle.capMs);
+          // The browser announces a tab the page opened some time after the click returns.
+          if (settled.popup) await waitForNewPage(pagesBefore, Date.now() + options.settle.capMs);
+        }
       }
       // A tab the action opened becomes the active one, once its document is there.
       const opened = pages.find((p) => !pagesBefore.has(p));

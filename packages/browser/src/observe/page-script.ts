@@ -32,14 +32,42 @@ export const REF_ATTRIBUTE = 'data-petrel-id';
 /**
  * Installed in every document at creation (`context.addInitScript`): remembers when the DOM last
  * changed after the parser finished, so settling after an action or a navigation can tell at once
- * whether the page is quiet instead of watching it for a fixed time. Self-contained, like pageScript.
+ * whether the page is quiet instead of watching it for a fixed time. It also counts attempts to open
+ * a new tab (`window.open`, a click on a link or a form submit aimed at a new browsing context): the
+ * browser announces the new page only some time after the click returns, and settling must know to
+ * wait for it. Self-contained, like pageScript.
  */
 export function mutationTracker(): void {
   const KEY = Symbol.for('petrel.mutations.v1');
-  const g = globalThis as unknown as Record<symbol, { last: number } | undefined>;
+  const g = globalThis as unknown as Record<symbol, { last: number; popups: number } | undefined>;
   if (g[KEY]) return;
-  const tracker = { last: Number.NEGATIVE_INFINITY };
+  const tracker = { last: Number.NEGATIVE_INFINITY, popups: 0 };
   Object.defineProperty(globalThis, KEY, { value: tracker, enumerable: false, configurable: true });
+  const opensNewContext = (target: string | null): boolean => {
+    const name = (target ?? '').trim().toLowerCase();
+    return name !== '' && name !== '_self' && name !== '_parent' && name !== '_top';
+  };
+  const open = window.open;
+  window.open = function (this: Window, ...args: Parameters<typeof window.open>) {
+    tracker.popups++;
+    return open.apply(this, args);
+  };
+  addEventListener(
+    'click',
+    (event) => {
+      const link = event.target instanceof Element ? event.target.closest('a[href], area[href]') : null;
+      if (link && (opensNewContext(link.getAttribute('target')) || event.ctrlKey || event.metaKey || event.shiftKey)) tracker.popups++;
+    },
+    true,
+  );
+  addEventListener(
+    'submit',
+    (event) => {
+      const form = event.target instanceof HTMLFormElement ? event.target : null;
+      if (form && opensNewContext(event.submitter?.getAttribute('formtarget') ?? form.getAttribute('target'))) tracker.popups++;
+    },
+    true,
+  );
   const start = () => {
     // Parser insertions are not activity; only what scripts change once the document is parsed.
     new MutationObserver((records) => {
@@ -66,6 +94,8 @@ export function pageScript(call: PageCall): unknown {
     next: number;
     ids: WeakMap<Element, string>;
     lastMutation: number;
+    /** The tracker's popup count at settleStart. */
+    popupsBefore: number;
     observer: MutationObserver | undefined;
   };
   const g = globalThis as unknown as Record<symbol, State | undefined>;
@@ -76,6 +106,7 @@ export function pageScript(call: PageCall): unknown {
       next: 1,
       ids: new WeakMap(),
       lastMutation: Number.NEGATIVE_INFINITY,
+      popupsBefore: 0,
       observer: undefined,
     };
     Object.defineProperty(globalThis, KEY, { value: state, enumerable: false, configurable: true });
@@ -643,10 +674,11 @@ export function pageScript(call: PageCall): unknown {
 
   // ---- settling ----
 
-  const tracker = (globalThis as unknown as Record<symbol, { last: number } | undefined>)[Symbol.for('petrel.mutations.v1')];
+  const tracker = (globalThis as unknown as Record<symbol, { last: number; popups: number } | undefined>)[Symbol.for('petrel.mutations.v1')];
 
   function settleStart(): boolean {
     st.lastMutation = Number.NEGATIVE_INFINITY;
+    st.popupsBefore = tracker?.popups ?? 0;
     // Documents created before the context installed the tracker get a watch from here on.
     if (tracker) return true;
     if (!st.observer) {
@@ -662,13 +694,16 @@ export function pageScript(call: PageCall): unknown {
     return true;
   }
 
-  /** Resolves true once the document is parsed and has not changed for `quietMs`, false at `capMs`. */
-  function settleWait(quietMs: number, capMs: number): Promise<boolean> {
+  /**
+   * Resolves once the document is parsed and has not changed for `quietMs` (`quiet: true`), or at
+   * `capMs` (`quiet: false`); `popup` says whether the page tried to open a new tab since settleStart.
+   */
+  function settleWait(quietMs: number, capMs: number): Promise<{ quiet: boolean; popup: boolean }> {
     const start = performance.now();
     return new Promise((resolve) => {
       const finish = (quiet: boolean) => {
         st.observer?.disconnect();
-        resolve(quiet);
+        resolve({ quiet, popup: (tracker?.popups ?? 0) > st.popupsBefore });
       };
       const check = () => {
         const now = performance.now();
