@@ -330,13 +330,14 @@ export function pageScript(call: PageCall): unknown {
     const raw = el.getAttribute('href');
     if (raw === null) return undefined;
     if (raw.startsWith('javascript:')) return 'javascript:';
-    try {
-      const url = new URL(raw, document.baseURI);
-      const short = url.origin === location.origin ? url.pathname + url.search + url.hash : url.href;
-      return cut(short, 80);
-    } catch {
-      return cut(raw, 80);
-    }
+    // The element's `href` is already resolved against the base URL (and is the raw value when it
+    // cannot be): no URL object per link, which on a page of hundreds of links is a cost.
+    // (An SVG <a> has an SVGAnimatedString there, hence the type check.)
+    const property: unknown = (el as HTMLAnchorElement).href;
+    const resolved = typeof property === 'string' && property !== '' ? property : raw;
+    const origin = location.origin;
+    const sameOrigin = origin !== 'null' && resolved.startsWith(origin) && resolved.charAt(origin.length) === '/';
+    return cut(sameOrigin ? resolved.slice(origin.length) : resolved, 80);
   }
 
   function attrsOf(el: Element, tag: string, role: string): Record<string, string | boolean> {
@@ -413,10 +414,13 @@ export function pageScript(call: PageCall): unknown {
       const tag = el.localName;
       if (SKIP.has(tag)) return;
       count += 1;
-      if (!el.checkVisibility()) return;
+      // One check answers for the common case (shown, not visibility-hidden); only a failed one asks
+      // whether the subtree is gone (display: none) or merely hidden (its children may show again).
+      const shown = !hidden && el.checkVisibility({ visibilityProperty: true });
+      if (!shown && !el.checkVisibility()) return;
       let style: CSSStyleDeclaration | undefined;
       const getStyle = () => (style ??= getComputedStyle(el));
-      const selfHidden = hidden ? getStyle().visibility !== 'visible' : !el.checkVisibility({ visibilityProperty: true });
+      const selfHidden = hidden ? getStyle().visibility !== 'visible' : !shown;
       const pointer = selfHidden ? false : getStyle().cursor === 'pointer';
       const role = roleOf(el);
       const block = BLOCK.has(tag);
@@ -484,10 +488,11 @@ export function pageScript(call: PageCall): unknown {
       }
       const heading = /^h[1-6]$/.test(tag) || role === 'heading';
       if (heading && !selfHidden) items.push({ k: 'h', level: Number(tag[1] ?? el.getAttribute('aria-level') ?? 2) || 2 });
-      // Scroll containers get an id so the agent can scroll them; checking the style only when there is overflow keeps this cheap.
-      if (!selfHidden && tag !== 'body' && tag !== 'html' && (el.scrollHeight > el.clientHeight + 4 || el.scrollWidth > el.clientWidth + 4)) {
-        const overflow = getStyle().overflowY + getStyle().overflowX;
-        if (/auto|scroll/.test(overflow) && el.clientHeight > 0) {
+      // Scroll containers get an id so the agent can scroll them. The style (already computed for the
+      // cursor) comes first: reading scroll sizes costs a layout query per element, so only elements
+      // that may scroll pay for it.
+      if (!selfHidden && tag !== 'body' && tag !== 'html' && /auto|scroll/.test(getStyle().overflowY + getStyle().overflowX)) {
+        if ((el.scrollHeight > el.clientHeight + 4 || el.scrollWidth > el.clientWidth + 4) && el.clientHeight > 0) {
           items.push({
             k: 'e',
             ref: refOf(el),

@@ -152,6 +152,25 @@ describe('observation', skipWithoutChromium, () => {
     assert.ok(page.tokens !== undefined && page.tokens < htmlTokens * 0.5, `tokens ${page.tokens} vs outerHTML ${htmlTokens}`);
   });
 
+  it('shortens same-origin links to their path and keeps other links whole', async () => {
+    await using ctx = await open('/help');
+    await ctx.page.evaluate(() => {
+      const box = document.createElement('nav');
+      box.innerHTML = [
+        '<a href="orders?status=Shipped#list">Relative link</a>',
+        '<a href="https://example.com/a/b?c=1">Other site</a>',
+        '<a href="javascript:void(0)">Script link</a>',
+        `<a href="${location.origin}0/elsewhere">Other port</a>`,
+      ].join(' ');
+      document.body.prepend(box);
+    });
+    const page = await ctx.observe();
+    assert.equal(element(page, 'link', 'Relative link').attributes.href, '/orders?status=Shipped#list');
+    assert.equal(element(page, 'link', 'Other site').attributes.href, 'https://example.com/a/b?c=1');
+    assert.equal(element(page, 'link', 'Script link').attributes.href, 'javascript:');
+    assert.equal(element(page, 'link', 'Other port').attributes.href, `${portal.url}0/elsewhere`);
+  });
+
   it('reports scroll, tabs and pending dialogs in the header', async () => {
     await using ctx = await open('/dialogs');
     let page = await ctx.observe();
