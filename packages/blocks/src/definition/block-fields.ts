@@ -28,8 +28,8 @@ const storageTemplated = [
 /**
  * The fields of each block type that are rendered with Jinja before the block runs. A string field
  * is one template; an object or list field (headers, body, payload, error_code_mapping, branch
- * conditions) has every string value inside it rendered. `code` blocks are Python and get the
- * parameters as globals instead, so their code is not a template.
+ * conditions) has every string value inside it rendered. A `code` block's code is not a template: it
+ * gets the parameters as globals instead.
  */
 export const TEMPLATED_FIELDS: Readonly<Record<BlockType, readonly string[]>> = {
   task: [...browserTaskTemplated, ...completionTemplated, 'data_extraction_goal', 'download_suffix'],
@@ -45,7 +45,7 @@ export const TEMPLATED_FIELDS: Readonly<Record<BlockType, readonly string[]>> = 
   for_loop: ['loop_variable_reference'],
   while_loop: ['condition'],
   conditional: ['branch_conditions'],
-  code: [],
+  code: ['error_code_mapping'],
   text_prompt: ['prompt', 'llm_key'],
   http_request: ['method', 'url', 'headers', 'body', 'files', 'download_filename'],
   send_email: ['sender', 'recipients', 'subject', 'body', 'file_attachments', 'custom_smtp_host', 'custom_smtp_username', 'custom_smtp_password'],
@@ -77,6 +77,19 @@ export const UNSUPPORTED_BLOCK_TYPES: ReadonlySet<BlockType> = new Set<BlockType
   'web_search',
   'data_export',
 ]);
+
+/** Block types with an `error_code_mapping` field. */
+const ERROR_CODE_BLOCK_TYPES: ReadonlySet<BlockType> = new Set<BlockType>(['task', 'navigation', 'action', 'login', 'file_download', 'validation', 'code', 'web_search']);
+
+/**
+ * The block as it runs under a workflow-level `error_code_mapping`: every block that maps error codes
+ * also knows the workflow's, and the block's own entries win on a clash (Skyvern's inheritance).
+ */
+export function withWorkflowErrorCodes(block: Block, workflowCodes: Readonly<Record<string, string>> | null | undefined): Block {
+  if (!workflowCodes || Object.keys(workflowCodes).length === 0 || !ERROR_CODE_BLOCK_TYPES.has(block.block_type)) return block;
+  const own = (block as { error_code_mapping?: Record<string, string> | null }).error_code_mapping;
+  return { ...block, error_code_mapping: { ...workflowCodes, ...own } } as Block;
+}
 
 /** Most iterations of one for_loop or while_loop run (Skyvern's limit). */
 export const MAX_LOOP_ITERATIONS = 1000;

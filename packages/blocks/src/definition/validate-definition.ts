@@ -379,6 +379,10 @@ class Validator {
     const everything: NameScope = { available: new Set(this.labels.keys()), previousIteration: new Set(), inLoop: true };
     const prompt = this.definition.workflow_system_prompt;
     if (typeof prompt === 'string') this.checkTemplate(prompt, ['workflow_definition', 'workflow_system_prompt'], everything);
+    // Rendered inside each block that inherits it, so any block's names may appear.
+    for (const [code, description] of Object.entries(this.definition.error_code_mapping ?? {})) {
+      this.checkTemplate(description, ['workflow_definition', 'error_code_mapping', code], everything);
+    }
     const parametersOnly: NameScope = { available: new Set(), previousIteration: new Set(), inLoop: false, parametersOnly: true };
     for (const field of ['cache_key', 'sequential_key', 'browser_profile_key'] as const) {
       const value = this.request[field];

@@ -24,7 +24,7 @@ import type { BrowserCheckpoint } from '@petrel/browser';
 import { extractFromPage, compileExtractionSchema } from '@petrel/agent';
 import type { JsonSchema } from '@petrel/agent';
 import type { ParsedBlockWorkflow } from '../definition/parse-definition.ts';
-import { MAX_LOOP_ITERATIONS, TEMPLATED_FIELDS, UNSUPPORTED_BLOCK_TYPES, outputParameterKey } from '../definition/block-fields.ts';
+import { MAX_LOOP_ITERATIONS, TEMPLATED_FIELDS, UNSUPPORTED_BLOCK_TYPES, outputParameterKey, withWorkflowErrorCodes } from '../definition/block-fields.ts';
 import { conditionalFallbackTarget, routeBlocks } from '../definition/block-routing.ts';
 import { resolveContextParameter, resolveRunParameters, unavailableParameterError } from '../parameters/run-parameters.ts';
 import { evaluateCondition, renderTemplate, renderValue } from '../templating/render-template.ts';
@@ -457,7 +457,7 @@ export async function interpretWorkflowRun(event: WorkflowEvent<WorkflowRunParam
         const secrets = await runSecrets(runtime, namespace, agentInput);
         let rendered: Block;
         try {
-          rendered = renderBlock(block, await templates(loops));
+          rendered = renderBlock(withWorkflowErrorCodes(block, wd.error_code_mapping), await templates(loops));
         } catch (error) {
           return baseRecord(block, loops, startedAt, failure(error));
         }
@@ -502,7 +502,7 @@ export async function interpretWorkflowRun(event: WorkflowEvent<WorkflowRunParam
     const start = await step.do(`${stepName}/start`, RECORD_CONFIG, async () => {
       const startedAt = new Date(deps.now()).toISOString();
       try {
-        return { startedAt, rendered: renderBlock(block, await templates(loops)) as unknown as Record<string, unknown>, error: null };
+        return { startedAt, rendered: renderBlock(withWorkflowErrorCodes(block, wd.error_code_mapping), await templates(loops)) as unknown as Record<string, unknown>, error: null };
       } catch (error) {
         return { startedAt, rendered: null, error: failure(error) };
       }

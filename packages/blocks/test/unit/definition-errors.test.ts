@@ -287,6 +287,25 @@ test('template problems: syntax, | json mixed with text, unknown variables, late
   assert.match(found[4]?.message ?? '', /`\| json` must be the whole value of a field/);
 });
 
+test('a workflow-level error_code_mapping is checked like the blocks that inherit it', () => {
+  const found = problems(
+    lines(
+      'title: t',
+      'workflow_definition:',
+      '  parameters:',
+      '    - {key: shop, parameter_type: workflow, workflow_parameter_type: string}',
+      '  error_code_mapping:',
+      '    NO_ORDERS: "{{ shopp }} has no orders"',
+      '  blocks:',
+      '    - {block_type: code, label: check, code: "const x = 1"}',
+    ),
+  );
+  assert.deepEqual(
+    found.map((problem) => [problem.path, problem.line, problem.message]),
+    [['workflow_definition.error_code_mapping.NO_ORDERS', 6, "unknown variable 'shopp': not a parameter, a block output or a built-in variable (did you mean 'shop'?)"]],
+  );
+});
+
 test('a block cannot use its own output, and a loop body cannot see a later top-level block', () => {
   const found = problems(
     lines(

@@ -281,6 +281,36 @@ workflow_definition:
     );
   });
 
+  it("a workflow-level error_code_mapping reaches every block that maps codes; a block's own entry wins", async () => {
+    const run = await runYaml(
+      petrel,
+      `
+title: inherited error codes
+workflow_definition:
+  parameters:
+    - {key: shop, parameter_type: workflow, workflow_parameter_type: string}
+  error_code_mapping:
+    NO_ORDERS: "{{ shop }} has no orders"
+    LOCKED: The account is locked
+  blocks:
+    - {block_type: code, label: inherits, continue_on_failure: true, code: "throw new ErrorCode('NO_ORDERS')"}
+    - block_type: code
+      label: overrides
+      error_code_mapping: {LOCKED: "{{ shop }} locked this account"}
+      code: "throw new ErrorCode('LOCKED')"
+`,
+      { shop: 'Ember Supply' },
+    );
+    assert.equal(run.status, 'failed');
+    assert.deepEqual(
+      run.errors.map((e) => [e.error_code, e.reasoning]),
+      [
+        ['NO_ORDERS', 'Ember Supply has no orders'],
+        ['LOCKED', 'Ember Supply locked this account'],
+      ],
+    );
+  });
+
   it('http_request and text_prompt run inside the workflow with rendered, typed bodies', async () => {
     const run = await runYaml(
       petrel,
