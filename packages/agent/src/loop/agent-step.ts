@@ -354,7 +354,7 @@ export async function runAgentStep(s: AgentStepInput): Promise<AgentStepRecord> 
       completeCriterion: input.completeCriterion ?? undefined,
       terminateCriterion: input.terminateCriterion ?? undefined,
       errorCodeMapping: input.errorCodeMapping ?? undefined,
-      parameters: secrets.parameters,
+      parameters: promptParameters(input, secrets.parameters),
       plan: s.plan,
       now: new Date(runtime.now()),
       step: s.step,
@@ -614,4 +614,16 @@ export async function fetchVerificationCode(
     return found ? { code: found.code, createdAt: found.createdAt.getTime() } : undefined;
   }
   return undefined;
+}
+
+/**
+ * The parameters the prompt shows: this call's clear values and the run's credentials (as their
+ * placeholder views), only those named by `shownParameterKeys` when it is given.
+ */
+function promptParameters(input: AgentTaskInput, withCredentials: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  const all: Record<string, unknown> = { ...input.parameters };
+  for (const key of Object.keys(input.credentials ?? {})) all[key] = withCredentials?.[key];
+  const keys = input.shownParameterKeys ?? Object.keys(all);
+  const shown = Object.fromEntries(keys.filter((key) => Object.hasOwn(all, key)).map((key) => [key, all[key]]));
+  return Object.keys(shown).length === 0 ? undefined : shown;
 }

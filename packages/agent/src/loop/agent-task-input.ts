@@ -33,6 +33,11 @@ export type AgentTaskInput = {
   parameters?: Record<string, unknown>;
   /** Credentials by parameter key (`cred_…` ids): the model sees placeholders under that key. */
   credentials?: Record<string, string>;
+  /**
+   * The keys of `parameters` and `credentials` the prompt shows (a block's `parameter_keys`); all of
+   * them when absent. The others stay known to the redactor and are never shown.
+   */
+  shownParameterKeys?: readonly string[] | null;
   totpIdentifier?: string | null;
   totpUrl?: string | null;
   /** Local files the model may upload. */

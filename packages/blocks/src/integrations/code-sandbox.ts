@@ -423,9 +423,16 @@ function sleepHost(deadline: number): SandboxHostFunction {
   return (args, { signal }) => {
     const ms = Number(args[0]);
     if (!Number.isFinite(ms) || ms < 0) return Promise.reject(new Error('sleep(ms) needs a number of milliseconds'));
-    const wait = Math.min(ms, Math.max(0, deadline - Date.now() + 5));
+    // A sleep that would end past the time limit does not return: the run ends there as a timeout.
+    // (Returning at the limit would let the code go on, and a short rest could finish before the
+    // thread noticed the deadline.) The end of the run aborts the wait.
+    const endsInTime = Date.now() + ms <= deadline;
     return new Promise((resolve) => {
-      const timer = setTimeout(done, wait);
+      if (signal.aborted) {
+        resolve(undefined);
+        return;
+      }
+      const timer = endsInTime ? setTimeout(done, ms) : undefined;
       signal.addEventListener('abort', done, { once: true });
       function done(): void {
         clearTimeout(timer);

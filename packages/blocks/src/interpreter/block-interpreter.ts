@@ -259,11 +259,24 @@ export async function interpretWorkflowRun(event: WorkflowEvent<WorkflowRunParam
       : {}),
   };
 
-  const agentContext = (): AgentBlockContext => ({
-    runtime,
-    input: { ...agentInput },
-    stepsLeft: params.maxStepsOverride ? Math.max(0, params.maxStepsOverride - state.stepCount) : null,
-  });
+  /**
+   * What the agent is given: the run's parameter values as they are now (context parameters
+   * included). A block that lists `parameter_keys` shows the model only those, block outputs named
+   * there included (Skyvern's navigation payload); every credential stays known to the redactor.
+   */
+  const agentContext = (block?: Block): AgentBlockContext => {
+    const keys = block && 'parameter_keys' in block ? (block.parameter_keys ?? []) : [];
+    const parameters: Record<string, unknown> = { ...state.values };
+    for (const key of keys) {
+      const label = key.endsWith('_output') ? key.slice(0, -'_output'.length) : undefined;
+      if (!Object.hasOwn(parameters, key) && label !== undefined && Object.hasOwn(state.outputs, label)) parameters[key] = state.outputs[label];
+    }
+    return {
+      runtime,
+      input: { ...agentInput, parameters, ...(keys.length > 0 ? { shownParameterKeys: keys } : {}) },
+      stepsLeft: params.maxStepsOverride ? Math.max(0, params.maxStepsOverride - state.stepCount) : null,
+    };
+  };
 
   /** The template variables at a position (secrets as placeholders). */
   const templates = async (loops: readonly LoopPosition[]): Promise<TemplateContext> => {
@@ -345,7 +358,7 @@ export async function interpretWorkflowRun(event: WorkflowEvent<WorkflowRunParam
     for (const key of Object.keys(setup.credentials)) parameters[key] = secrets.parameters?.[key];
     const loop = loops.at(-1);
     if (loop) Object.assign(parameters, { current_value: loop.value, current_item: loop.value, current_index: loop.index });
-    const agent = agentContext();
+    const agent = agentContext(block);
     let model;
     try {
       model = runtime.model(block.model ?? agentInput.model ?? null);

@@ -53,7 +53,7 @@ test('parameter_keys limits the globals and must name parameters that exist', as
 });
 
 test('ErrorCode fails the block with the mapped code; a runaway loop times out; syntax errors name the line', async () => {
-  const ctx = testContext({ codeLimits: { timeoutMs: 300 } });
+  const ctx = testContext();
   const coded = await executeCodeBlock(
     block({ code: 'const rows = [];\nif (rows.length === 0) throw new ErrorCode("NO_ORDERS", "the account has no orders")', error_code_mapping: { NO_ORDERS: 'No orders were found' } }),
     ctx,
@@ -62,7 +62,7 @@ test('ErrorCode fails the block with the mapped code; a runaway loop times out; 
   assert.equal(coded.failureReason, 'NO_ORDERS: the account has no orders');
   assert.deepEqual(coded.errorCodes, [{ error_code: 'NO_ORDERS', reasoning: 'the account has no orders', confidence_float: 1, error_type: 'USER_DEFINED_ERROR' }]);
 
-  const loop = await executeCodeBlock(block({ code: 'console.log("start"); while (true) {}' }), ctx);
+  const loop = await executeCodeBlock(block({ code: 'console.log("start"); while (true) {}' }), testContext({ codeLimits: { timeoutMs: 1000 } }));
   assert.equal(loop.status, 'timed_out');
   assert.deepEqual((loop.output as { console: string[] }).console, ['start']);
 

@@ -10,7 +10,7 @@ import { filterOrders } from '@petrel/fixture-portal';
 import type { Portal } from '@petrel/fixture-portal';
 import type { LocalPetrel } from '../../support/local-petrel.ts';
 import { startLocalPetrel } from '../../support/local-petrel.ts';
-import { portalPolicy } from '@petrel/testing';
+import { parsePrompt, portalPolicy } from '@petrel/testing';
 import type { PolicyLogEntry } from '@petrel/testing';
 import { outputOf, runYaml, skipWithoutChromium, timelineLines } from '../../support/workflow-kit.ts';
 
@@ -136,6 +136,48 @@ workflow_definition:${PARAMETERS}
     assert.equal(run.status, 'terminated');
     assert.match(run.failure_reason ?? '', /^Block signed_in terminated/);
     assert.equal(run.output?.['never_output'], undefined);
+  });
+
+  it("the agent sees only a block's parameter_keys (outputs and context parameters included), every parameter without them", async () => {
+    const fake = petrel.fake;
+    assert.ok(fake, 'the fake model is running');
+    const seen = fake.requests.length;
+    const run = await runYaml(
+      petrel,
+      `
+title: parameter keys
+workflow_definition:
+  parameters:
+    - {key: portal_url, parameter_type: workflow, workflow_parameter_type: string}
+    - {key: order_hint, parameter_type: workflow, workflow_parameter_type: string}
+    - {key: unrelated, parameter_type: workflow, workflow_parameter_type: string}
+    - {key: picked_id, parameter_type: context, source_parameter_key: pick_output}
+  blocks:
+    - {block_type: code, label: pick, code: "const picked_id = 'ORD-10001';"}
+    - block_type: navigation
+      label: narrowed
+      url: "{{ portal_url }}/help"
+      parameter_keys: [order_hint, pick_output, picked_id]
+      navigation_goal: Read the help page.
+      continue_on_failure: true
+    - block_type: navigation
+      label: everything
+      url: ""
+      navigation_goal: Read the help page again.
+      continue_on_failure: true
+`,
+      { portal_url: petrel.portal.url, order_hint: 'the newest order', unrelated: 'not for this block' },
+    );
+    assert.ok(run.status === 'completed' || run.status === 'failed', run.status);
+    const shown = fake.requests
+      .slice(seen)
+      .map((r) => r.request?.lastUserText ?? '')
+      .filter((text) => text.includes('GOAL:') && text.includes('help page'))
+      .map((text) => ({ goal: parsePrompt(text).goal, parameters: parsePrompt(text).parameters }));
+    const narrowed = shown.find((p) => p.goal.startsWith('Read the help page.'));
+    const everything = shown.find((p) => p.goal.startsWith('Read the help page again.'));
+    assert.deepEqual(narrowed?.parameters, { order_hint: 'the newest order', pick_output: { picked_id: 'ORD-10001' }, picked_id: 'ORD-10001' });
+    assert.deepEqual(everything?.parameters, { portal_url: petrel.portal.url, order_hint: 'the newest order', unrelated: 'not for this block', picked_id: 'ORD-10001' });
   });
 
   it('action clicks its selector without the model, and falls back to the agent when the selector misses', async () => {
