@@ -1,6 +1,6 @@
 // @petrel/protocol: ids, statuses, limits, durations, the error table and the logging port.
 // Zod schemas of the wire types of both APIs are added here as the server is built.
-export { ID_PREFIXES, newId, isId, findIdTime } from './ids.ts';
+export { ID_PREFIXES, newId, derivedId, isId, findIdTime } from './ids.ts';
 export type { IdKind } from './ids.ts';
 export { ERROR_CODES, PetrelError, isPetrelError, isErrorCode, getHttpStatus } from './errors.ts';
 export type { ErrorCode, PetrelErrorOptions } from './errors.ts';

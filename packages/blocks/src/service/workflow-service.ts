@@ -49,6 +49,11 @@ export type RunWorkflowOptions = {
   maxStepsOverride?: number | null;
   /** The end user (seed 000's `developer_user_id`); the request's field wins when both are given. */
   developerUserId?: string | null;
+  /**
+   * A run id the caller derived (one per schedule firing, `derivedId`). Starting it again, after a
+   * crash or from another process, returns the run already started instead of a second one.
+   */
+  runId?: string;
 };
 
 /** Block workflows and their runs. */
@@ -383,7 +388,11 @@ export function createWorkflowService(options: WorkflowServiceOptions): Workflow
         ...(webhookUrl ? { webhook_url: webhookUrl } : {}),
         ...(request.cdp_connect_headers ? { cdp_connect_headers: Object.fromEntries(Object.keys(request.cdp_connect_headers).map((k) => [k, '********'])) } : {}),
       };
-      const runId = newId('workflowRun');
+      const runId = runOptions.runId ?? newId('workflowRun');
+      if (runOptions.runId !== undefined) {
+        const started = await readRun(namespace, runId);
+        if (started) return respond(started.row, started.details);
+      }
       const params: WorkflowRunParams = {
         workflowPermanentId,
         workflowId: row.workflowId,
@@ -394,18 +403,27 @@ export function createWorkflowService(options: WorkflowServiceOptions): Workflow
         ...(override ? { maxStepsOverride: override } : {}),
       };
       await register(namespace, row);
-      await repository.insertRun({
-        namespace,
-        runId,
-        workflowPermanentId,
-        workflowId: row.workflowId,
-        version: row.version,
-        developerUserId,
-        parentRunId: null,
-        title: request.title ?? null,
-        createdAt: iso(),
+      // With a derived id, what an earlier attempt wrote before it stopped is kept, and a concurrent
+      // attempt that got there first wins: both end with the one run.
+      const again = (error: unknown): boolean => runOptions.runId !== undefined && isPetrelError(error) && error.code === 'ALREADY_EXISTS';
+      await repository
+        .insertRun({
+          namespace,
+          runId,
+          workflowPermanentId,
+          workflowId: row.workflowId,
+          version: row.version,
+          developerUserId,
+          parentRunId: null,
+          title: request.title ?? null,
+          createdAt: iso(),
+        })
+        .catch((error: unknown) => {
+          if (!again(error)) throw error;
+        });
+      await engine.instances.create({ namespace, workflow: workflowPermanentId, id: runId, params }).catch((error: unknown) => {
+        if (!again(error)) throw error;
       });
-      await engine.instances.create({ namespace, workflow: workflowPermanentId, id: runId, params });
       return service.getWorkflowRun(namespace, runId);
     },
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { findIdTime, isId, newId } from '@petrel/protocol';
+import { derivedId, findIdTime, isId, newId } from '@petrel/protocol';
 
 test('ids carry their prefix and sort by creation time', () => {
   const ids = Array.from({ length: 1000 }, () => newId('workflowRun'));
@@ -24,4 +24,14 @@ test('findIdTime recovers the creation time', () => {
   const at = Date.parse('2026-11-21T10:00:00.123Z');
   assert.equal(findIdTime(newId('task', at))?.toISOString(), '2026-11-21T10:00:00.123Z');
   assert.equal(findIdTime('not-an-id'), undefined);
+});
+
+test('derivedId gives the same valid id for the same key and time, another for another key or time', () => {
+  const at = Date.parse('2026-11-21T10:00:00.000Z');
+  const id = derivedId('workflowRun', at, 'wfs_1@2026-11-21T10:00:00.000Z');
+  assert.equal(isId('workflowRun', id), true);
+  assert.equal(findIdTime(id)?.toISOString(), '2026-11-21T10:00:00.000Z');
+  assert.equal(derivedId('workflowRun', at, 'wfs_1@2026-11-21T10:00:00.000Z'), id);
+  assert.notEqual(derivedId('workflowRun', at, 'wfs_2@2026-11-21T10:00:00.000Z'), id);
+  assert.notEqual(derivedId('workflowRun', at + 1, 'wfs_1@2026-11-21T10:00:00.000Z'), id);
 });

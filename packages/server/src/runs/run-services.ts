@@ -138,7 +138,7 @@ export function attachRunServices(deps: AppDeps, host: EngineHost, options: RunS
           store: deps.store,
           logger: deps.logger,
           now,
-          fire: (schedule) => startScheduledRun(deps, service, schedule),
+          fire: (schedule, runId) => startScheduledRun(deps, service, schedule, runId),
         })
       : undefined;
   return {
@@ -156,13 +156,17 @@ function workflowNotFound(workflowPermanentId: string): PetrelError {
 }
 
 /** Starts the run of one firing of a schedule and indexes it (trigger `cron`). */
-async function startScheduledRun(deps: AppDeps, workflows: WorkflowService, schedule: WorkflowSchedule): Promise<string> {
-  const response = await workflows.runWorkflow(schedule.organization_id, {
-    workflow_id: schedule.workflow_permanent_id,
-    parameters: schedule.parameters,
-    ...(schedule.webhook_url === null ? {} : { webhook_url: schedule.webhook_url }),
-    ...(schedule.name === null ? {} : { title: schedule.name }),
-  });
+async function startScheduledRun(deps: AppDeps, workflows: WorkflowService, schedule: WorkflowSchedule, runId: string): Promise<string> {
+  const response = await workflows.runWorkflow(
+    schedule.organization_id,
+    {
+      workflow_id: schedule.workflow_permanent_id,
+      parameters: schedule.parameters,
+      ...(schedule.webhook_url === null ? {} : { webhook_url: schedule.webhook_url }),
+      ...(schedule.name === null ? {} : { title: schedule.name }),
+    },
+    { runId },
+  );
   await indexWorkflowRun(deps, schedule.organization_id, response, { triggerType: 'cron' });
   return response.run_id;
 }

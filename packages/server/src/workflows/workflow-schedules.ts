@@ -3,13 +3,14 @@
 // `workflow_schedules` (cron expression, IANA time zone, the run's parameters and webhook), and a
 // scheduler in every process with a workflow service that starts the runs that are due.
 //
-// Firing is a compare-and-set of `next_run_at` (from the due time to the next one): of any number of
-// processes, exactly one starts the run of a firing. A firing missed while no process ran is started
-// once, late, and the schedule goes on from now (no burst of catch-up runs). A crash between the
-// compare-and-set and starting the run loses that firing (at most once); `last_error` says why a
-// firing could not start a run (the workflow was deleted, its parameters no longer fit).
+// A firing is exactly one run: its id is derived from the schedule and the due time, the run is
+// started (or found already started) first, and then a compare-and-set of `next_run_at` (from the due
+// time to the next one) claims the firing. Any number of processes, and a process that crashed
+// between the two, agree on that one run. A firing missed while no process ran is started once, late,
+// and the schedule goes on from now (no burst of catch-up runs); `last_error` says why a firing could
+// not start a run (the workflow was deleted, its parameters no longer fit).
 import { Cron } from 'croner';
-import { PetrelError, newId } from '@petrel/protocol';
+import { PetrelError, derivedId, newId } from '@petrel/protocol';
 import type { Logger, WorkflowSchedule, WorkflowScheduleUpsertRequest } from '@petrel/protocol';
 import type { ServerStore } from '../store/server-store.ts';
 import type { WorkflowScheduleRow } from '../store/workflow-store.ts';
@@ -155,8 +156,11 @@ export function createScheduleService(options: ScheduleServiceOptions): Schedule
 /** Options of `startWorkflowScheduler`. */
 export type WorkflowSchedulerOptions = {
   store: ServerStore;
-  /** Starts the run of one firing; returns its run id. */
-  fire(schedule: WorkflowSchedule): Promise<string>;
+  /**
+   * Starts the run of one firing with the id given (derived from the schedule and the due time), or
+   * finds it already started; returns its run id.
+   */
+  fire(schedule: WorkflowSchedule, runId: string): Promise<string>;
   logger: Logger;
   now?: () => Date;
   /** Longest sleep between looks at the table, in ms (schedules made by other processes are seen within it). Default 10 000. */
@@ -184,18 +188,24 @@ export function startWorkflowScheduler(options: WorkflowSchedulerOptions): Workf
     const started: string[] = [];
     const at = now();
     for (const row of await store.schedules.listDue(at.toISOString(), 50)) {
-      if (row.next_run_at === null) continue;
-      const next = nextFiring(row.cron_expression, row.timezone, at);
-      if (!(await store.schedules.claimFiring(row.workflow_schedule_id, row.next_run_at, next, at.toISOString()))) continue;
+      const due = row.next_run_at;
+      if (due === null) continue;
+      // Exactly one run per firing: the run's id is derived from the schedule and the due time, the
+      // run is started (or found started) first, and only then is the firing claimed. A process that
+      // dies in between leaves the firing due, and the next look starts the same run id, which
+      // answers the run already there; processes racing for one firing agree on the run the same way.
+      const runId = derivedId('workflowRun', Date.parse(due), `${row.workflow_schedule_id}@${due}`);
+      let outcome: { runId: string | null; error: string | null };
       try {
-        const runId = await options.fire(toWorkflowSchedule(row));
-        await store.schedules.recordFiring(row.workflow_schedule_id, { runId, error: null });
-        started.push(runId);
+        outcome = { runId: await options.fire(toWorkflowSchedule(row), runId), error: null };
       } catch (error) {
-        const message = error instanceof Error ? error.message.slice(0, 1000) : 'the run could not be started';
+        outcome = { runId: null, error: error instanceof Error ? error.message.slice(0, 1000) : 'the run could not be started' };
         logger.warn({ err: error, schedule_id: row.workflow_schedule_id }, 'schedules: a firing could not start a run');
-        await store.schedules.recordFiring(row.workflow_schedule_id, { runId: null, error: message }).catch(() => undefined);
       }
+      const next = nextFiring(row.cron_expression, row.timezone, at);
+      if (!(await store.schedules.claimFiring(row.workflow_schedule_id, due, next, at.toISOString()))) continue;
+      await store.schedules.recordFiring(row.workflow_schedule_id, outcome).catch(() => undefined);
+      if (outcome.runId !== null) started.push(outcome.runId);
     }
     return started;
   };

@@ -9,6 +9,8 @@ import { describe, it } from 'node:test';
 import { createMemoryMailer } from '@petrel/blocks';
 import { createSessionManager, findChromium } from '@petrel/browser';
 import { silentLogger } from '@petrel/protocol';
+import type { WorkflowSchedule } from '@petrel/protocol';
+import { startWorkflowScheduler } from '@petrel/server';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { startLoopbackServer } from '../helpers/loopback-server.ts';
 import { readSse } from '../helpers/sse-reader.ts';
@@ -112,6 +114,8 @@ describe('block workflow runs that execute', () => {
     assert.deepEqual(payload['parameters'], { a: 40 }, 'the parameters as sent');
 
     await t.consumer!.drain();
+    // The delivery records its outcome after the receiver has answered.
+    await until(async () => (await t.deps.runs.get(t.organizationId, runId)).webhook_failure_reason !== null, 'the delivery to be recorded', 30_000);
     const row = await t.deps.runs.get(t.organizationId, runId);
     assert.equal(row.status, 'completed');
     assert.equal(row.webhook_failure_reason, '');
@@ -171,6 +175,58 @@ describe('block workflow runs that execute', () => {
     assert.match(String(after['last_run_id']), /^wr_/);
     assert.equal(after['last_error'], null);
     assert.equal((await finished(t, rows[0]!.run_id))['status'], 'completed');
+  });
+
+  it('a firing is one run when two processes race for it, or when a process died before claiming it', async () => {
+    await using t = await createTestApp({ engine: { slots: 2 }, runs: {}, agent: { model: null, requireModel: false } });
+    const id = await create(t, CODE_WORKFLOW);
+    const schedule = await body(await t.call(`/v1/workflows/${id}/schedules`, { method: 'POST', json: { cron_expression: '0 * * * *', parameters: { a: 5 } } }));
+    const scheduleId = String(schedule['workflow_schedule_id']);
+    const due = Date.parse(String(schedule['next_run_at']));
+    const workflows = t.deps.workflows!;
+    const runsOf = async () => (await workflows.listWorkflowRuns(t.organizationId, { workflowPermanentId: id })).map((run) => run.run_id);
+    const fire = async (s: WorkflowSchedule, runId: string): Promise<string> => {
+      await new Promise((resolve) => setTimeout(resolve, 50)); // both processes are in here before either claims
+      return (await workflows.runWorkflow(s.organization_id, { workflow_id: s.workflow_permanent_id, parameters: s.parameters }, { runId })).run_id;
+    };
+    const scheduler = (store: typeof t.deps.store, now: Date) => startWorkflowScheduler({ store, fire, logger: silentLogger, now: () => now, maxSleepMs: 60_000 });
+
+    const scheduleNow = async () => body(await t.call(`/v1/workflows/${id}/schedules/${scheduleId}`));
+    // (A scheduler looks at the table as it starts, and again on each tick().)
+
+    // A process dies between starting the run of the first firing and claiming it.
+    {
+      await using dying = scheduler({ ...t.deps.store, schedules: { ...t.deps.store.schedules, claimFiring: () => Promise.reject(new Error('killed')) } }, new Date(due + 1000));
+      await assert.rejects(dying.tick(), /killed/);
+    }
+    const [orphan, ...others] = await runsOf();
+    assert.ok(orphan, 'the dying process started the run');
+    assert.deepEqual(others, []);
+    assert.equal(Date.parse(String((await scheduleNow())['next_run_at'])), due, 'the firing is still due');
+    // The next process starts the same run, not a second one, and claims the firing.
+    {
+      await using survivor = scheduler(t.deps.store, new Date(due + 2000));
+      await survivor.tick();
+    }
+    assert.deepEqual(await runsOf(), [orphan]);
+    let state = await scheduleNow();
+    assert.equal(state['last_run_id'], orphan);
+    assert.equal(Date.parse(String(state['next_run_at'])), due + 3_600_000);
+
+    // The next firing: two processes at once (each looks twice); one run, claimed once.
+    {
+      const next = new Date(due + 3_600_000 + 1000);
+      await using a = scheduler(t.deps.store, next);
+      await using b = scheduler(t.deps.store, next);
+      await Promise.all([a.tick(), b.tick()]);
+    }
+    const runs = await runsOf();
+    assert.equal(runs.length, 2, runs.join(', '));
+    const second = runs.find((runId) => runId !== orphan);
+    state = await scheduleNow();
+    assert.equal(state['last_run_id'], second);
+    assert.equal(Date.parse(String(state['next_run_at'])), due + 2 * 3_600_000);
+    for (const runId of runs) assert.equal((await finished(t, runId))['status'], 'completed');
   });
 
   it('holds a browser session for one run at a time and frees it when the run ends', { skip: findChromium() || process.env['CI'] === 'true' ? false : 'Chromium is not installed' }, async () => {
